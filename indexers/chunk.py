@@ -1,0 +1,42 @@
+"""The chunk: the unit that is embedded, stored and returned as a hit."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: Counts the tokens the encoder sees for ``text`` exactly as it will be embedded: special
+#: tokens and any prefix or context header included. The engine supplies it, so this package
+#: never needs a tokenizer (or torch) of its own.
+TokenCounter = Callable[[str], int]
+
+
+def content_hash(text: str) -> str:
+    """Stable identity of a piece of text (hex, 32 characters)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A contiguous slice of one file's text.
+
+    Lines are 1-based and inclusive. Byte offsets index the UTF-8 encoding of the decoded text
+    (identical to the file's own bytes for UTF-8 files without a BOM); ``end_byte`` is exclusive.
+    """
+
+    path: str
+    language: str
+    kind: str
+    symbol: str | None
+    heading: str | None
+    text: str
+    start_line: int
+    end_line: int
+    start_byte: int
+    end_byte: int
+    token_count: int
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)

@@ -1,0 +1,39 @@
+"""One entry point from a file's text to its chunks, whatever the language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from indexers import code, markdown, markup, text
+from indexers.chunk import Chunk, TokenCounter
+from indexers.packing import Packer, Segment, check_partition, to_chunks
+
+#: Bump when chunk boundaries or metadata change, so indexes built by older chunkers re-chunk.
+CHUNKER_VERSION = 1
+
+Segmenter = Callable[[str], list[Segment]]
+
+#: Language -> segmenter. Languages not listed use the line-aware text fallback.
+SEGMENTERS: dict[str, Segmenter] = {
+    **{language: code.segmenter(language) for language in code.LANGUAGES},
+    "markdown": markdown.segment,
+    "rst": markup.segment_rst,
+    "html": markup.segment_html,
+    "text": text.segment_paragraphs,
+}
+
+
+def chunk_text(
+    source: str, path: str, language: str, budget: int, count: TokenCounter
+) -> list[Chunk]:
+    """Split ``source`` into chunks of at most ``budget`` tokens (as ``count`` measures them).
+
+    The chunks partition the text: joined in order they give back ``source`` exactly.
+    """
+    if not source:
+        return []
+    segmenter = SEGMENTERS.get(language, text.segment_lines)
+    segments = segmenter(source)
+    check_partition(segments, 0, len(source))
+    pieces = Packer(source, budget, count).pack(segments)
+    return to_chunks(source, pieces, path, language)

@@ -1,0 +1,58 @@
+"""Which language a file is written in, from its name or its shebang line."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+#: File extension (lower case, with the dot) -> language name used across the project.
+EXTENSIONS: dict[str, str] = {
+    ".py": "python", ".pyi": "python",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript",
+    ".tsx": "tsx",
+    ".go": "go",
+    ".rs": "rust",
+    ".java": "java",
+    ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".cs": "csharp",
+    ".rb": "ruby", ".rake": "ruby",
+    ".php": "php",
+    ".sh": "bash", ".bash": "bash", ".zsh": "bash",
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown",
+    ".rst": "rst",
+    ".html": "html", ".htm": "html",
+    ".txt": "text", ".text": "text",
+    ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".ini": "ini",
+    ".cfg": "ini", ".xml": "xml", ".css": "css", ".scss": "css", ".sql": "sql",
+    ".kt": "kotlin", ".swift": "swift", ".scala": "scala", ".lua": "lua", ".r": "r",
+}
+
+#: Whole file names that say their language.
+FILENAMES: dict[str, str] = {
+    "Makefile": "make", "Dockerfile": "dockerfile", "Gemfile": "ruby", "Rakefile": "ruby",
+    "README": "text", "LICENSE": "text", "CHANGELOG": "text",
+}
+
+#: Interpreter named on a shebang line -> language.
+INTERPRETERS: dict[str, str] = {
+    "python": "python", "python3": "python", "node": "javascript",
+    "sh": "bash", "bash": "bash", "zsh": "bash", "ruby": "ruby", "php": "php",
+}
+
+
+def detect_language(path: str, first_line: str = "") -> str:
+    """Language of ``path``; ``first_line`` resolves extension-less scripts. Unknown: ``text``."""
+    name = PurePosixPath(path).name
+    if name in FILENAMES:
+        return FILENAMES[name]
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    if first_line.startswith("#!"):
+        words = first_line[2:].split()
+        if words:
+            interpreter = words[1] if words[0].endswith("/env") and len(words) > 1 else words[0]
+            interpreter = interpreter.rsplit("/", 1)[-1]
+            return INTERPRETERS.get(interpreter, "text")
+    return "text"
