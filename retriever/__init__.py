@@ -1,0 +1,30 @@
+"""retriever: a retrieval engine for documents and source code, built on ModernBERT."""
+
+from retriever.engine import Retriever
+from retriever.errors import (
+    CorruptIndexError,
+    IndexLockedError,
+    IndexNotFoundError,
+    InvalidQueryError,
+    ModelError,
+    ModelMismatchError,
+    RetrieverError,
+)
+from retriever.settings import Settings
+from retriever.types import Filters, Hit, IndexReport, Status
+
+__all__ = [
+    "CorruptIndexError",
+    "Filters",
+    "Hit",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "IndexReport",
+    "InvalidQueryError",
+    "ModelError",
+    "ModelMismatchError",
+    "Retriever",
+    "RetrieverError",
+    "Settings",
+    "Status",
+]

@@ -1,0 +1,140 @@
+"""The encoder: chunk and query text -> normalised vectors. The only module importing torch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from retriever.batching import plan_batches
+from retriever.errors import ModelError
+from retriever.models import ResolvedModel, weights_checksum
+
+log = logging.getLogger("retriever")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFingerprint:
+    """What an index's vectors depend on; recorded in the manifest and checked on open."""
+
+    model: str
+    revision: str | None
+    weights: str | None
+    dimension: int
+    pooling: str
+    query_prefix: str
+    document_prefix: str
+    max_tokens: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelFingerprint:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+class Encoder(Protocol):
+    fingerprint: ModelFingerprint
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model sees for ``text`` as a document: special tokens and prefix included."""
+
+    def encode_documents(self, texts: Sequence[str], token_counts: Sequence[int]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One unit-length float32 vector."""
+
+
+def pick_device(device: str) -> str:
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model (ModernBERT encoders included) on CPU or GPU."""
+
+    def __init__(
+        self,
+        resolved: ResolvedModel,
+        *,
+        device: str = "auto",
+        batch_tokens: int = 16384,
+        query_prefix: str | None = None,
+        document_prefix: str | None = None,
+    ) -> None:
+        from sentence_transformers import SentenceTransformer
+        from tokenizers import Tokenizer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # our own progress is on stderr already
+
+        try:
+            self.model = SentenceTransformer(
+                str(resolved.path), device=pick_device(device), local_files_only=True
+            )
+        except Exception as error:  # corrupt or incompatible weights: one clear line
+            raise ModelError(f"cannot load model {resolved.name!r}: {error}") from error
+        self.model.eval()
+        self.batch_tokens = batch_tokens
+        prompts = self.model.prompts or {}
+        self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", "")
+        self.document_prefix = (
+            document_prefix if document_prefix is not None else prompts.get("document", "")
+        )
+        backend = getattr(self.model.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise ModelError(f"model {resolved.name!r} has no fast tokenizer")
+        # A private copy without truncation, so counts are true lengths.
+        self._tokenizer = Tokenizer.from_str(backend.to_str())
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        pooling = next((m for m in self.model if hasattr(m, "pooling_mode")), None)
+        self.fingerprint = ModelFingerprint(
+            model=resolved.name,
+            revision=resolved.revision,
+            weights=None if resolved.revision else weights_checksum(resolved.path),
+            dimension=int(_embedding_dimension(self.model)),
+            pooling=str(getattr(pooling, "pooling_mode", "unknown")),
+            query_prefix=self.query_prefix,
+            document_prefix=self.document_prefix,
+            max_tokens=int(self.model.max_seq_length),
+        )
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(self.document_prefix + text).ids)
+
+    def encode_documents(self, texts: Sequence[str], token_counts: Sequence[int]) -> np.ndarray:
+        vectors = np.empty((len(texts), self.fingerprint.dimension), dtype=np.float32)
+        for batch in plan_batches(token_counts, self.batch_tokens):
+            vectors[batch] = self._encode([texts[i] for i in batch], self.document_prefix)
+        return vectors
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._encode([text], self.query_prefix)[0]
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        vectors = self.model.encode(
+            texts,
+            prompt=prefix or None,
+            batch_size=len(texts),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _embedding_dimension(model) -> int:
+    # Renamed in sentence-transformers 6; the old name still works in earlier versions.
+    getter = (
+        getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    )
+    return getter()

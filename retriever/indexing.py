@@ -1,0 +1,179 @@
+"""Incremental indexing: discover -> load -> chunk -> encode what is new -> store.
+
+Unchanged files (same content hash) cost a read; changed files are re-chunked and only chunks
+whose text is new to the index are encoded (vectors are cached by chunk content hash). A file's
+new rows and the removal of its old rows commit in one transaction, so a failure part-way
+leaves every file either as before or as after.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexers.chunking import chunk_text
+from indexers.discovery import LoadedFile, Skipped, SourceFile, discover, load
+from retriever.encoder import Encoder
+from retriever.errors import RetrieverError
+from retriever.store import DocumentUpdate, MetadataStore
+from retriever.types import IndexReport
+from retriever.vectors import VectorIndex
+
+#: Called with (files done, files total, current path) as indexing goes.
+Progress = Callable[[int, int, str], None]
+
+#: Pending new-chunk tokens that trigger an encode-and-commit, bounding memory per flush.
+FLUSH_TOKENS = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """A directory to index; ``only`` limits it to one file when the user named a file."""
+
+    directory: Path
+    only: str | None = None
+
+    @classmethod
+    def from_argument(cls, argument: str | Path) -> Root:
+        path = Path(argument).expanduser()
+        if not path.exists():
+            raise RetrieverError(f"no such file or directory: {argument}")
+        path = path.resolve()
+        if path.is_dir():
+            return cls(path)
+        return cls(path.parent, path.name)
+
+    def covers(self, relative: str) -> bool:
+        return self.only is None or relative == self.only
+
+
+@dataclass
+class _Batch:
+    loaded: list[tuple[LoadedFile, list]] = field(default_factory=list)
+    tokens: int = 0
+
+
+class Indexer:
+    def __init__(
+        self,
+        store: MetadataStore,
+        vectors: VectorIndex,
+        encoder: Encoder,
+        *,
+        chunk_tokens: int,
+        max_file_bytes: int,
+        exclude: Sequence[Path] = (),
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.vectors = vectors
+        self.encoder = encoder
+        self.chunk_tokens = chunk_tokens
+        self.max_file_bytes = max_file_bytes
+        self.exclude = list(exclude)
+        self.progress = progress or (lambda done, total, path: None)
+        self.report = IndexReport()
+
+    def run(self, roots: Sequence[Root]) -> IndexReport:
+        started = time.perf_counter()
+        for root in roots:
+            self._index_root(root)
+        self.report.seconds = round(time.perf_counter() - started, 3)
+        return self.report
+
+    def _index_root(self, root: Root) -> None:
+        root_key = str(root.directory)
+        stored = self.store.documents_under(root_key)
+        target = root.directory / root.only if root.only else root.directory
+        found = list(discover(target, max_file_bytes=self.max_file_bytes, exclude=self.exclude))
+        sources = [item for item in found if isinstance(item, SourceFile)]
+        skipped = [item for item in found if isinstance(item, Skipped)]
+        kept: set[str] = set()  # paths that stay indexed: unchanged or re-indexed
+        batch = _Batch()
+        for done, source in enumerate(sources, start=1):
+            self.progress(done - 1, len(sources), source.path)
+            self.report.files_seen += 1
+            loaded = load(source, max_file_bytes=self.max_file_bytes)
+            if isinstance(loaded, Skipped):
+                skipped.append(loaded)
+                continue
+            kept.add(source.path)
+            previous = stored.get(source.path)
+            if previous is not None and previous.content_hash == loaded.content_hash:
+                self.report.files_unchanged += 1
+                if previous.mtime_ns != source.mtime_ns:
+                    self.store.touch(previous.id, source.mtime_ns)
+                continue
+            chunks = chunk_text(
+                loaded.text,
+                source.path,
+                loaded.language,
+                self.chunk_tokens,
+                self.encoder.count_tokens,
+            )
+            batch.loaded.append((loaded, chunks))
+            batch.tokens += sum(chunk.token_count for chunk in chunks)
+            if batch.tokens >= FLUSH_TOKENS:
+                self._flush(batch)
+                batch = _Batch()
+        self._flush(batch)
+        self.progress(len(sources), len(sources), "")
+        # A file no longer found (deleted, now ignored or skipped) leaves the index.
+        gone = [doc.id for path, doc in stored.items() if root.covers(path) and path not in kept]
+        if gone:
+            self._apply(*self.store.write([], removals=gone))
+            self.report.files_removed += len(gone)
+        if root.only is None:
+            self.store.replace_skipped(root_key, [(s.path, s.reason, s.detail) for s in skipped])
+        for s in skipped:
+            self.report.files_skipped[s.reason] = self.report.files_skipped.get(s.reason, 0) + 1
+
+    def _flush(self, batch: _Batch) -> None:
+        if not batch.loaded:
+            return
+        vectors = self._vectors_for([chunk for _, chunks in batch.loaded for chunk in chunks])
+        updates = [
+            DocumentUpdate(
+                root=str(loaded.source.root),
+                path=loaded.source.path,
+                language=loaded.language,
+                encoding=loaded.encoding,
+                size=loaded.source.size,
+                mtime_ns=loaded.source.mtime_ns,
+                content_hash=loaded.content_hash,
+                chunks=chunks,
+                vectors=np.stack([vectors[c.content_hash] for c in chunks])
+                if chunks
+                else np.empty((0, self.vectors.dimension), dtype=np.float32),
+            )
+            for loaded, chunks in batch.loaded
+        ]
+        added, removed = self.store.write(updates)
+        self._apply(added, removed)
+        self.report.files_indexed += len(updates)
+
+    def _vectors_for(self, chunks: list) -> dict[str, np.ndarray]:
+        """Vectors by content hash: from the cache when known, else encoded once per text."""
+        cached = self.store.vectors_for(chunk.content_hash for chunk in chunks)
+        vectors = {h: np.frombuffer(blob, dtype=np.float32) for h, blob in cached.items()}
+        missing = {c.content_hash: c for c in chunks if c.content_hash not in vectors}
+        if missing:
+            todo = list(missing.values())
+            encoded = self.encoder.encode_documents(
+                [c.text for c in todo], [c.token_count for c in todo]
+            )
+            vectors.update(zip(missing, encoded, strict=True))
+            self.report.chunks_encoded += len(todo)
+            self.report.tokens_encoded += sum(c.token_count for c in todo)
+        return vectors
+
+    def _apply(self, added: dict[int, np.ndarray], removed: list[int]) -> None:
+        self.vectors.remove(np.array(removed, dtype=np.int64))
+        if added:
+            self.vectors.add(np.fromiter(added, dtype=np.int64), np.stack(list(added.values())))
+        self.report.chunks_added += len(added)
+        self.report.chunks_removed += len(removed)

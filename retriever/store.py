@@ -1,0 +1,397 @@
+"""SQLite through SQLAlchemy: documents, chunks with their vectors, manifest. The source of truth.
+
+Every write goes through a method here, each in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from indexers.chunk import Chunk, content_hash
+from retriever.types import Filters
+
+#: Bump when the tables change incompatibly.
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ManifestEntry(Base):
+    __tablename__ = "manifest"
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[str]
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("root", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_id: Mapped[str] = mapped_column(unique=True)
+    root: Mapped[str]
+    path: Mapped[str]
+    language: Mapped[str]
+    encoding: Mapped[str]
+    size: Mapped[int]
+    mtime_ns: Mapped[int]
+    content_hash: Mapped[str]
+    indexed_at: Mapped[float]
+
+
+class ChunkRow(Base):
+    __tablename__ = "chunks"
+    # AUTOINCREMENT: row ids are FAISS ids, and must never be reused for another chunk.
+    __table_args__ = (
+        Index("ix_chunks_content_hash", "content_hash"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chunk_id: Mapped[str] = mapped_column(unique=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int]
+    kind: Mapped[str]
+    symbol: Mapped[str | None]
+    heading: Mapped[str | None]
+    start_line: Mapped[int]
+    end_line: Mapped[int]
+    start_byte: Mapped[int]
+    end_byte: Mapped[int]
+    token_count: Mapped[int]
+    content_hash: Mapped[str]
+    text: Mapped[str]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SkippedRow(Base):
+    __tablename__ = "skipped"
+    root: Mapped[str] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(primary_key=True)
+    reason: Mapped[str]
+    detail: Mapped[str]
+
+
+class GenerationRow(Base):
+    __tablename__ = "generations"
+    generation: Mapped[int] = mapped_column(primary_key=True)
+    file: Mapped[str]
+    checksum: Mapped[str]
+    vector_count: Mapped[int]
+    dimension: Mapped[int]
+    data_version: Mapped[int]
+    created_at: Mapped[float]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    id: int
+    content_hash: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentUpdate:
+    """A new or changed file with its chunks and one vector per chunk."""
+
+    root: str
+    path: str
+    language: str
+    encoding: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    chunks: Sequence[Chunk]
+    vectors: np.ndarray
+
+
+def make_doc_id(root: str, path: str) -> str:
+    return content_hash(f"{root}\0{path}")
+
+
+def make_chunk_ids(doc_id: str, chunks: Sequence[Chunk]) -> list[str]:
+    """Stable ids: an unchanged chunk keeps its id when other chunks of its file change."""
+    seen: dict[str, int] = {}
+    ids = []
+    for chunk in chunks:
+        occurrence = seen[chunk.content_hash] = seen.get(chunk.content_hash, -1) + 1
+        ids.append(content_hash(f"{doc_id}\0{chunk.content_hash}\0{occurrence}"))
+    return ids
+
+
+class MetadataStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.engine = create_engine(f"sqlite:///{path}")
+        event.listen(self.engine, "connect", _configure_connection)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+        Base.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- manifest -----------------------------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        with self._session() as session:
+            rows = session.scalars(select(ManifestEntry)).all()
+            return {row.key: json.loads(row.value) for row in rows}
+
+    def set_manifest(self, values: dict[str, Any]) -> None:
+        with self._session.begin() as session:
+            for key, value in values.items():
+                session.merge(ManifestEntry(key=key, value=json.dumps(value)))
+
+    def data_version(self) -> int:
+        return int(self.manifest().get("data_version", 0))
+
+    # -- documents ----------------------------------------------------------------------------
+    def documents_under(self, root: str) -> dict[str, StoredDocument]:
+        with self._session() as session:
+            rows = session.execute(
+                select(
+                    DocumentRow.path,
+                    DocumentRow.id,
+                    DocumentRow.content_hash,
+                    DocumentRow.size,
+                    DocumentRow.mtime_ns,
+                ).where(DocumentRow.root == root)
+            )
+            return {path: StoredDocument(*rest) for path, *rest in rows}
+
+    def document_paths(self) -> list[tuple[int, str, str]]:
+        """(row id, root, relative path) of every document."""
+        with self._session() as session:
+            rows = session.execute(select(DocumentRow.id, DocumentRow.root, DocumentRow.path))
+            return [(row_id, root, path) for row_id, root, path in rows]
+
+    def vectors_for(self, hashes: Iterable[str]) -> dict[str, bytes]:
+        """Stored vectors of chunks with these content hashes (any document): the cache."""
+        wanted = list(set(hashes))
+        found: dict[str, bytes] = {}
+        with self._session() as session:
+            for start in range(0, len(wanted), 500):
+                rows = session.execute(
+                    select(ChunkRow.content_hash, ChunkRow.vector).where(
+                        ChunkRow.content_hash.in_(wanted[start : start + 500])
+                    )
+                )
+                found.update((h, v) for h, v in rows)
+        return found
+
+    def touch(self, document_id: int, mtime_ns: int) -> None:
+        with self._session.begin() as session:
+            session.execute(
+                update(DocumentRow).where(DocumentRow.id == document_id).values(mtime_ns=mtime_ns)
+            )
+
+    def write(
+        self, updates: Sequence[DocumentUpdate], removals: Sequence[int] = ()
+    ) -> tuple[dict[int, np.ndarray], list[int]]:
+        """Insert new chunk rows, then delete the rows they replace, in one transaction.
+
+        Returns the new rows' vectors by id and the ids of removed chunk rows.
+        """
+        added: dict[int, np.ndarray] = {}
+        removed: list[int] = []
+        with self._session.begin() as session:
+            for change in updates:
+                document = session.scalar(
+                    select(DocumentRow).where(
+                        DocumentRow.root == change.root, DocumentRow.path == change.path
+                    )
+                )
+                if document is None:
+                    document = DocumentRow(
+                        doc_id=make_doc_id(change.root, change.path),
+                        root=change.root,
+                        path=change.path,
+                    )
+                    session.add(document)
+                document.language = change.language
+                document.encoding = change.encoding
+                document.size = change.size
+                document.mtime_ns = change.mtime_ns
+                document.content_hash = change.content_hash
+                document.indexed_at = time.time()
+                session.flush()
+                new_rows, gone = self._sync_chunks(session, document, change)
+                added.update(new_rows)
+                removed += gone
+            if removals:
+                removed += self._drop_chunks(session, removals)
+                session.execute(delete(DocumentRow).where(DocumentRow.id.in_(removals)))
+            self._bump_version(session)
+        return added, removed
+
+    def _sync_chunks(
+        self, session: Session, document: DocumentRow, change: DocumentUpdate
+    ) -> tuple[dict[int, np.ndarray], list[int]]:
+        """Make the document's chunk rows match ``change``: rows of unchanged chunks stay (with
+        their ids and vectors, positions updated); new chunks are inserted; the rest deleted."""
+        old = {
+            row.chunk_id: row
+            for row in session.scalars(select(ChunkRow).where(ChunkRow.document_id == document.id))
+        }
+        inserted: list[tuple[ChunkRow, np.ndarray]] = []
+        chunk_ids = make_chunk_ids(document.doc_id, change.chunks)
+        for ordinal, (chunk_id, chunk, vector) in enumerate(
+            zip(chunk_ids, change.chunks, change.vectors, strict=True)
+        ):
+            row = old.pop(chunk_id, None)
+            if row is None:
+                row = ChunkRow(
+                    chunk_id=chunk_id,
+                    document_id=document.id,
+                    content_hash=chunk.content_hash,
+                    text=chunk.text,
+                    vector=np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+                )
+                session.add(row)
+                inserted.append((row, vector))
+            row.ordinal = ordinal
+            row.kind, row.symbol, row.heading = chunk.kind, chunk.symbol, chunk.heading
+            row.start_line, row.end_line = chunk.start_line, chunk.end_line
+            row.start_byte, row.end_byte = chunk.start_byte, chunk.end_byte
+            row.token_count = chunk.token_count
+        gone = [row.id for row in old.values()]
+        if gone:
+            session.execute(delete(ChunkRow).where(ChunkRow.id.in_(gone)))
+        session.flush()
+        return {row.id: vector for row, vector in inserted}, gone
+
+    def _drop_chunks(self, session: Session, document_ids: Sequence[int]) -> list[int]:
+        ids = list(
+            session.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(document_ids)))
+        )
+        session.execute(delete(ChunkRow).where(ChunkRow.document_id.in_(document_ids)))
+        return ids
+
+    def _bump_version(self, session: Session) -> None:
+        entry = session.get(ManifestEntry, "data_version")
+        version = json.loads(entry.value) + 1 if entry else 1
+        session.merge(ManifestEntry(key="data_version", value=json.dumps(version)))
+
+    def replace_skipped(self, root: str, skipped: Sequence[tuple[str, str, str]]) -> None:
+        with self._session.begin() as session:
+            session.execute(delete(SkippedRow).where(SkippedRow.root == root))
+            session.add_all(
+                SkippedRow(root=root, path=path, reason=reason, detail=detail)
+                for path, reason, detail in skipped
+            )
+
+    # -- search -------------------------------------------------------------------------------
+    def chunk_ids_matching(self, filters: Filters) -> np.ndarray:
+        query = select(ChunkRow.id).join(DocumentRow)
+        if filters.path_glob:
+            query = query.where(DocumentRow.path.op("GLOB")(filters.path_glob))
+        if filters.language:
+            query = query.where(DocumentRow.language.in_(filters.language))
+        if filters.kind:
+            query = query.where(ChunkRow.kind.in_(filters.kind))
+        with self._session() as session:
+            return np.fromiter(session.scalars(query), dtype=np.int64)
+
+    def hits(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Chunk rows with their document's fields, by row id."""
+        columns = (
+            ChunkRow.id,
+            DocumentRow.path,
+            ChunkRow.start_line,
+            ChunkRow.end_line,
+            ChunkRow.text,
+            DocumentRow.language,
+            ChunkRow.kind,
+            ChunkRow.symbol,
+            ChunkRow.heading,
+            ChunkRow.chunk_id,
+            DocumentRow.doc_id,
+        )
+        with self._session() as session:
+            rows = session.execute(select(*columns).join(DocumentRow).where(ChunkRow.id.in_(ids)))
+            return {row.id: row._asdict() for row in rows}
+
+    def iter_vectors(self, page: int = 4096) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+        """All (ids, vector blobs) in id order, a page at a time: rebuilding the vector index."""
+        last = 0
+        while True:
+            with self._session() as session:
+                rows = session.execute(
+                    select(ChunkRow.id, ChunkRow.vector)
+                    .where(ChunkRow.id > last)
+                    .order_by(ChunkRow.id)
+                    .limit(page)
+                ).all()
+            if not rows:
+                return
+            yield np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+            last = rows[-1][0]
+
+    # -- generations --------------------------------------------------------------------------
+    def current_generation(self) -> GenerationRow | None:
+        with self._session() as session:
+            return session.scalar(
+                select(GenerationRow).order_by(GenerationRow.generation.desc()).limit(1)
+            )
+
+    def record_generation(self, row: GenerationRow) -> None:
+        with self._session.begin() as session:
+            session.add(row)
+            session.execute(delete(GenerationRow).where(GenerationRow.generation < row.generation))
+
+    # -- status -------------------------------------------------------------------------------
+    def counts(self) -> dict[str, Any]:
+        with self._session() as session:
+            languages = dict(
+                session.execute(
+                    select(DocumentRow.language, func.count()).group_by(DocumentRow.language)
+                ).all()
+            )
+            skipped = dict(
+                session.execute(
+                    select(SkippedRow.reason, func.count()).group_by(SkippedRow.reason)
+                ).all()
+            )
+            skipped_files = [
+                {"root": r.root, "path": r.path, "reason": r.reason, "detail": r.detail}
+                for r in session.scalars(select(SkippedRow).order_by(SkippedRow.path))
+            ]
+            return {
+                "documents": session.scalar(select(func.count()).select_from(DocumentRow)),
+                "chunks": session.scalar(select(func.count()).select_from(ChunkRow)),
+                "roots": list(session.scalars(select(DocumentRow.root).distinct())),
+                "languages": languages,
+                "skipped": skipped,
+                "skipped_files": skipped_files,
+            }
+
+
+def _configure_connection(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,111 @@
+"""Typed results and requests of the public API. Their shape never depends on settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from retriever.errors import InvalidQueryError
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked passage. ``path`` is relative to the root it was indexed from."""
+
+    path: str
+    start_line: int
+    end_line: int
+    text: str
+    score: float
+    language: str
+    kind: str
+    symbol: str | None
+    heading: str | None
+    chunk_id: str
+    doc_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict a search. ``path_glob`` matches the whole relative path (``*`` spans ``/``);
+    ``language`` and ``kind`` accept one value or several."""
+
+    path_glob: str | None = None
+    language: tuple[str, ...] = ()
+    kind: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: Filters | Mapping[str, Any] | None) -> Filters:
+        if value is None or isinstance(value, Filters):
+            return value or cls()
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise InvalidQueryError(
+                f"unknown filter {unknown[0]!r}; known filters: {', '.join(sorted(known))}"
+            )
+        glob = value.get("path_glob")
+        if glob is not None and not isinstance(glob, str):
+            raise InvalidQueryError("filter 'path_glob' must be a string")
+        return cls(
+            path_glob=glob or None,
+            language=_strings(value.get("language"), "language"),
+            kind=_strings(value.get("kind"), "kind"),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.path_glob or self.language or self.kind)
+
+
+def _strings(value: Any, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise InvalidQueryError(f"filter {name!r} must be a string or a list of strings")
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What one ``index`` run did."""
+
+    files_seen: int = 0
+    files_indexed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    files_skipped: dict[str, int] = field(default_factory=dict)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_encoded: int = 0
+    tokens_encoded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """The state of an index, as ``retriever status`` shows it."""
+
+    index_dir: str
+    model: dict[str, Any]
+    settings: dict[str, Any]
+    roots: list[str]
+    documents: int
+    chunks: int
+    languages: dict[str, int]
+    skipped: dict[str, int]
+    skipped_files: list[dict[str, str]]
+    generation: int | None
+    vectors: int
+    size_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

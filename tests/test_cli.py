@@ -1,0 +1,107 @@
+"""The `retriever` command, end to end: JSON on stdout, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paths import SAMPLE
+from retriever.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_index_search_status_on_the_sample_corpus(tmp_path: Path) -> None:
+    index_dir = str(tmp_path / "index")
+    result = run("index", str(SAMPLE), "--index", index_dir, "--model", "minilm", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["files_indexed"] >= 30 and report["chunks_encoded"] > 0
+    assert set(report) >= {
+        "files_seen",
+        "files_unchanged",
+        "files_removed",
+        "files_skipped",
+        "chunks_added",
+        "chunks_removed",
+        "seconds",
+    }
+
+    result = run(
+        "search", "where do we retry failed uploads?", "--index", index_dir, "--json", "-k", "3"
+    )
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)["hits"]
+    assert len(hits) == 3
+    assert set(hits[0]) == {
+        "path",
+        "start_line",
+        "end_line",
+        "text",
+        "score",
+        "language",
+        "kind",
+        "symbol",
+        "heading",
+        "chunk_id",
+        "doc_id",
+    }
+
+    result = run("search", "thumbnail resize", "--index", index_dir, "--language", "rust")
+    assert result.exit_code == 0
+    assert ".rs:" in result.stdout
+
+    result = run("status", "--index", index_dir, "--json")
+    status = json.loads(result.stdout)
+    assert status["documents"] == report["files_indexed"]
+
+    again = json.loads(run("index", str(SAMPLE), "--index", index_dir, "--json").stdout)
+    assert again["chunks_encoded"] == 0 and again["files_unchanged"] == report["files_indexed"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["index", "does/not/exist"], "no such file or directory"),
+        (["search", "anything"], "no index at"),
+        (["status"], "no index at"),
+        (["index", ".", "--model", "not a model"], "unknown model"),
+        (["index", ".", "--chunk-tokens", "3"], "invalid setting chunk_tokens"),
+    ],
+)
+def test_bad_input_is_one_line_and_a_nonzero_exit(tmp_path: Path, args, message) -> None:
+    result = run(*args, "--index", str(tmp_path / "index"))
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_empty_query_is_rejected(tmp_path: Path, tiny_modernbert: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\ntext\n")
+    index_dir = str(tmp_path / "index")
+    assert (
+        run("index", str(corpus), "--index", index_dir, "--model", str(tiny_modernbert)).exit_code
+        == 0
+    )
+    result = run("search", "  ", "--index", index_dir)
+    assert result.exit_code == 1 and "query is empty" in result.stderr
+
+
+def test_help_does_not_load_torch() -> None:
+    code = "import sys; from retriever.cli import app; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    result = subprocess.run(["retriever", "--help"], capture_output=True, text=True, check=True)
+    for command in ("index", "search", "status"):
+        assert command in result.stdout

@@ -1,0 +1,91 @@
+"""Search over the sample corpus with the bundled MiniLM: real semantics, real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paths import SAMPLE, SAMPLE_QUERIES
+from retriever import Hit, InvalidQueryError, Retriever
+from retriever.cli import app
+
+QUERIES = [json.loads(line) for line in SAMPLE_QUERIES.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def retriever(sample_index: Path):
+    with Retriever.open(sample_index, create=False) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("case", QUERIES, ids=[q["id"] for q in QUERIES])
+def test_semantic_query_finds_the_expected_file_in_top_3(sample_index: Path, case: dict) -> None:
+    """Through the CLI, as a user would ask."""
+    arguments = ["search", case["query"], "-k", "3", "--index", str(sample_index), "--json"]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    found = [hit["path"] for hit in json.loads(result.stdout)["hits"]]
+    assert {item["path"] for item in case["relevant"]} & set(found), found
+
+
+def test_hits_cite_exact_lines_of_the_file(retriever: Retriever) -> None:
+    hits = retriever.search("where do we retry failed uploads?", k=10)
+    assert len(hits) == 10
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for hit in hits:
+        assert isinstance(hit, Hit)
+        lines = (SAMPLE / hit.path).read_text(encoding="utf-8").splitlines(keepends=True)
+        assert 1 <= hit.start_line <= hit.end_line <= len(lines)
+        cited = "".join(lines[hit.start_line - 1 : hit.end_line])
+        assert cited.startswith(hit.text) or hit.text.startswith(cited.rstrip("\n"))
+        assert hit.chunk_id and hit.doc_id and hit.language and hit.kind
+
+
+@pytest.mark.parametrize(
+    "filters, check",
+    [
+        ({"language": "go"}, lambda h: h.language == "go"),
+        ({"language": ["rust", "c"]}, lambda h: h.language in {"rust", "c"}),
+        ({"path_glob": "*.md"}, lambda h: h.path.endswith(".md")),
+        ({"kind": "section"}, lambda h: h.kind == "section"),
+    ],
+)
+def test_filters_restrict_hits(retriever: Retriever, filters: dict, check) -> None:
+    hits = retriever.search("how does it work", k=5, filters=filters)
+    assert hits and all(check(hit) for hit in hits)
+
+
+def test_selective_filter_still_returns_every_match(retriever: Retriever) -> None:
+    """A filter matching few chunks returns all of them, not a post-filtered top-k remnant."""
+    everything = retriever.search("cyclic redundancy check", k=1000, filters={"language": "c"})
+    assert everything
+    fewer = retriever.search(
+        "unrelated words entirely", k=len(everything), filters={"language": "c"}
+    )
+    assert {h.chunk_id for h in fewer} == {h.chunk_id for h in everything}
+
+
+@pytest.mark.parametrize(
+    "query, k, filters, message",
+    [
+        ("   ", 10, None, "empty"),
+        ("retry", 0, None, "k must be"),
+        ("retry", 10, {"colour": "red"}, "unknown filter"),
+        ("retry", 10, {"language": 3}, "string"),
+    ],
+)
+def test_bad_queries_are_clear_errors(retriever: Retriever, query, k, filters, message) -> None:
+    with pytest.raises(InvalidQueryError, match=message):
+        retriever.search(query, k=k, filters=filters)
+
+
+def test_status_reports_the_model_and_counts(retriever: Retriever) -> None:
+    status = retriever.status()
+    assert status.model["model"] == "bundled:all-MiniLM-L6-v2"
+    assert status.model["dimension"] == 384
+    assert status.documents >= 30
+    assert status.chunks == status.vectors >= status.documents
+    assert {"python", "markdown", "go", "rust"} <= set(status.languages)
