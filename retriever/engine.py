@@ -95,13 +95,12 @@ class Retriever:
             raise RetrieverError("nothing to index: give at least one path")
         roots = [Root.from_argument(path) for path in paths]
         with self._write_lock():
-            encoder = self.encoder
-            self._write_manifest(encoder.fingerprint)
+            self._ensure_manifest()
             vectors = self._load_vectors()
             indexer = Indexer(
                 self.store,
                 vectors,
-                encoder,
+                lambda: self.encoder,
                 chunk_tokens=self.chunk_tokens,
                 max_file_bytes=self.settings.max_file_bytes,
                 exclude=[self.directory],
@@ -225,7 +224,9 @@ class Retriever:
                 ": use another --index directory for another chunk size"
             )
 
-    def _write_manifest(self, fingerprint: ModelFingerprint) -> None:
+    def _ensure_manifest(self) -> None:
+        """Record the model and chunk settings of a new index; refuse an index chunked by
+        another chunker version."""
         manifest = self.store.manifest()
         if manifest.get("model"):
             if manifest.get("chunker_version") != CHUNKER_VERSION:
@@ -235,6 +236,7 @@ class Retriever:
                     "re-create the index"
                 )
             return
+        fingerprint = self.encoder.fingerprint
         self.store.set_manifest(
             {
                 "schema_version": SCHEMA_VERSION,
@@ -256,7 +258,8 @@ class Retriever:
         return self._vectors
 
     def _load_vectors(self) -> VectorIndex:
-        dimension = self.encoder.fingerprint.dimension
+        recorded = self.store.manifest().get("model")
+        dimension = recorded["dimension"] if recorded else self.encoder.fingerprint.dimension
         generation = self.store.current_generation()
         if generation is not None and generation.data_version == self.store.data_version():
             loaded = VectorIndex.load(

@@ -62,7 +62,7 @@ class Indexer:
         self,
         store: MetadataStore,
         vectors: VectorIndex,
-        encoder: Encoder,
+        encoder: Callable[[], Encoder],
         *,
         chunk_tokens: int,
         max_file_bytes: int,
@@ -71,7 +71,8 @@ class Indexer:
     ) -> None:
         self.store = store
         self.vectors = vectors
-        self.encoder = encoder
+        # Loaded only when a file has changed: a re-run with no change never loads the model.
+        self._encoder = encoder
         self.chunk_tokens = chunk_tokens
         self.max_file_bytes = max_file_bytes
         self.exclude = list(exclude)
@@ -113,7 +114,7 @@ class Indexer:
                 source.path,
                 loaded.language,
                 self.chunk_tokens,
-                self.encoder.count_tokens,
+                self._encoder().count_tokens,
             )
             batch.loaded.append((loaded, chunks))
             batch.tokens += sum(chunk.token_count for chunk in chunks)
@@ -163,7 +164,7 @@ class Indexer:
         missing = {c.content_hash: c for c in chunks if c.content_hash not in vectors}
         if missing:
             todo = list(missing.values())
-            encoded = self.encoder.encode_documents(
+            encoded = self._encoder().encode_documents(
                 [c.text for c in todo], [c.token_count for c in todo]
             )
             vectors.update(zip(missing, encoded, strict=True))

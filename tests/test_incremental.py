@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,17 @@ def test_rerun_without_changes_encodes_nothing(corpus, index_dir, tiny_modernber
     report = index(index_dir, tiny_modernbert, corpus)
     assert report.files_unchanged == 3
     assert report.files_indexed == report.chunks_encoded == report.chunks_added == 0
+
+
+def test_rerun_without_changes_does_not_load_the_model(corpus, index_dir, tiny_modernbert):
+    index(index_dir, tiny_modernbert, corpus)
+    code = (
+        "import sys; from retriever import Retriever\n"
+        f"report = Retriever.open({str(index_dir)!r}).index([{str(corpus)!r}])\n"
+        "assert report.files_unchanged == 3, report\n"
+        "assert 'torch' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_editing_one_function_encodes_only_that_chunk(corpus, index_dir, tiny_modernbert):
