@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -117,12 +117,16 @@ def status(index_dir: IndexOption = None, as_json: JsonOption = False) -> None:
         _print_status(result)
 
 
+class _ConsoleHandler(logging.Handler):
+    """Warnings as one line each on stderr, e.g. the offline model fallback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        colour = "red" if record.levelno >= logging.ERROR else "yellow"
+        err.print(f"[{colour}]{record.levelname.lower()}:[/] {escape(record.getMessage())}")
+
+
 def main() -> None:
-    logging.basicConfig(
-        level=logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_time=False, show_path=False)],
-    )
+    logging.basicConfig(level=logging.WARNING, handlers=[_ConsoleHandler()])
     app()
 
 

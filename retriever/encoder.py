@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from retriever.batching import plan_batches
-from retriever.errors import ModelError
+from retriever.errors import InvalidQueryError, ModelError
 from retriever.models import ResolvedModel, weights_checksum
 
 log = logging.getLogger("retriever")
@@ -43,11 +44,32 @@ class Encoder(Protocol):
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` as a document: special tokens and prefix included."""
 
+    def count_text_tokens(self, text: str) -> int:
+        """Tokens of ``text`` inside a longer prompt: no special tokens, no prefix."""
+
     def encode_documents(self, texts: Sequence[str], token_counts: Sequence[int]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
 
     def encode_query(self, text: str) -> np.ndarray:
         """One unit-length float32 vector."""
+
+
+def load_text_counter(name: str) -> Callable[[str], int]:
+    """A plain-text token counter from a tokenizer available locally: a directory holding a
+    ``tokenizer.json`` or a hub id in the local cache. Never downloads."""
+    from huggingface_hub import try_to_load_from_cache
+    from tokenizers import Tokenizer
+
+    directory = Path(name).expanduser()
+    path = directory / "tokenizer.json" if directory.is_dir() else None
+    if path is None or not path.is_file():
+        cached = try_to_load_from_cache(name, "tokenizer.json") if name.count("/") == 1 else None
+        path = Path(cached) if isinstance(cached, str) else None
+    if path is None:
+        raise InvalidQueryError(f"tokenizer {name!r} is not available locally")
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_truncation()
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
 
 
 def pick_device(device: str) -> str:
@@ -110,6 +132,10 @@ class SentenceTransformerEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.encode(self.document_prefix + text).ids)
+
+    def count_text_tokens(self, text: str) -> int:
+        """Tokens of ``text`` alone, as part of a longer prompt (no special tokens)."""
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def encode_documents(self, texts: Sequence[str], token_counts: Sequence[int]) -> np.ndarray:
         vectors = np.empty((len(texts), self.fingerprint.dimension), dtype=np.float32)

@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
 
 import numpy as np
 
-from indexers.chunking import CHUNKER_VERSION
+from indexers.chunk import content_hash
+from indexers.languages import detect_language
+from retriever.context import Context, RankedChunk, assemble
 from retriever.encoder import Encoder, ModelFingerprint
-from retriever.errors import (
-    IndexLockedError,
-    IndexNotFoundError,
-    InvalidQueryError,
-    ModelMismatchError,
-    RetrieverError,
-)
-from retriever.indexing import Indexer, Progress, Root
+from retriever.errors import IndexNotFoundError, InvalidQueryError, RetrieverError
+from retriever.generations import Generations
+from retriever.indexing import Indexer, PendingDocument, Progress, Root
+from retriever.locking import WriteLock
+from retriever.manifest import check_chunker, check_fingerprint, check_settings, new_manifest
 from retriever.models import resolve_model
 from retriever.settings import Settings
-from retriever.store import SCHEMA_VERSION, GenerationRow, MetadataStore
-from retriever.types import Filters, Hit, IndexReport, Status
-from retriever.vectors import VectorIndex, generation_file, remove_stale_generations
+from retriever.store import MetadataStore
+from retriever.types import DocumentPage, DocumentSummary, Filters, Hit, IndexReport, Status
+from retriever.vectors import VectorIndex
 
 log = logging.getLogger("retriever")
 
 DATABASE_FILE = "index.sqlite3"
 LOCK_FILE = "write.lock"
+#: The root recorded for text uploaded directly (no file on disk behind it).
+VIRTUAL_ROOT = "virtual:"
 MAX_K = 1000
 MAX_QUERY_CHARS = 8192
 
@@ -49,9 +46,9 @@ class Retriever:
         self.settings = settings
         self.directory = settings.index
         self.store = store
+        self.lock = WriteLock(self.directory / LOCK_FILE)
+        self.generations = Generations(self.directory, store, self.lock)
         self._encoder: Encoder | None = None
-        self._vectors: VectorIndex | None = None
-        self._generation: int | None = None
 
     @classmethod
     def open(
@@ -73,9 +70,9 @@ class Retriever:
             if directory.exists() and not directory.is_dir():
                 raise RetrieverError(f"index path {directory} exists and is not a directory")
             directory.mkdir(parents=True, exist_ok=True)
-        retriever = cls(resolved, MetadataStore(database))
-        retriever._check_manifest()
-        return retriever
+        store = MetadataStore(database)
+        check_settings(store.manifest(), resolved, str(directory))
+        return cls(resolved, store)
 
     def close(self) -> None:
         self.store.close()
@@ -86,7 +83,7 @@ class Retriever:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- public API -------------------------------------------------------------------------
+    # -- writing ----------------------------------------------------------------------------
     def index(
         self, paths: Sequence[str | Path], *, progress: Progress | None = None
     ) -> IndexReport:
@@ -94,60 +91,116 @@ class Retriever:
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         roots = [Root.from_argument(path) for path in paths]
-        with self._write_lock():
-            self._ensure_manifest()
-            vectors = self._load_vectors()
-            indexer = Indexer(
-                self.store,
-                vectors,
-                lambda: self.encoder,
-                chunk_tokens=self.chunk_tokens,
-                max_file_bytes=self.settings.max_file_bytes,
-                exclude=[self.directory],
-                progress=progress,
-            )
+        with self.lock.hold():
+            indexer = self._indexer(progress)
             try:
                 return indexer.run(roots)
             finally:
                 # Whatever committed to SQLite is published, even after an error part-way.
-                self._save_vectors(vectors)
+                self.generations.publish(indexer.vectors)
+
+    def upsert_text(self, path: str, text: str, language: str | None = None) -> DocumentSummary:
+        """Index ``text`` as the document at virtual ``path`` (replacing an earlier version);
+        ``language`` defaults to the one ``path`` suggests."""
+        path = _virtual_path(path)
+        language = language or detect_language(path, text.partition("\n")[0])
+        with self.lock.hold():
+            indexer = self._indexer(None)
+            data = text.encode("utf-8")
+            indexer.write(
+                [
+                    PendingDocument(
+                        root=VIRTUAL_ROOT,
+                        path=path,
+                        language=language,
+                        encoding="utf-8",
+                        size=len(data),
+                        mtime_ns=0,
+                        content_hash=content_hash(text),
+                        chunks=indexer.chunk(text, path, language),
+                    )
+                ]
+            )
+            self.generations.publish(indexer.vectors)
+        page = self.store.documents(1, 0, path_glob=_glob_literal(path), root=VIRTUAL_ROOT)
+        return DocumentSummary(**page[1][0])
 
     def delete(self, paths: Sequence[str | Path]) -> int:
         """Remove the indexed documents at or under ``paths`` (which need not exist any more);
         returns how many documents were removed."""
         targets = [Path(path).expanduser().resolve() for path in paths]
-        with self._write_lock():
-            doomed = [
-                row_id
-                for row_id, root, path in self.store.document_paths()
-                if any((Path(root) / path).is_relative_to(target) for target in targets)
-            ]
-            if doomed:
-                vectors = self._load_vectors()
-                _, removed = self.store.write([], removals=doomed)
-                vectors.remove(np.array(removed, dtype=np.int64))
-                self._save_vectors(vectors)
-        return len(doomed)
+        doomed = [
+            row_id
+            for row_id, root, path in self.store.document_paths()
+            if root != VIRTUAL_ROOT
+            and any((Path(root) / path).is_relative_to(target) for target in targets)
+        ]
+        return self._remove(doomed)
 
+    def delete_document(self, doc_id: str) -> bool:
+        """Remove one document by id; False when there is no such document."""
+        document = self.store.document(doc_id)
+        return document is not None and self._remove([document["row_id"]]) == 1
+
+    # -- reading ----------------------------------------------------------------------------
     def search(
         self, query: str, k: int = 10, filters: Filters | Mapping[str, Any] | None = None
     ) -> list[Hit]:
         """The ``k`` chunks most similar to ``query``, best first, among those matching
         ``filters``."""
-        if not isinstance(query, str) or not query.strip():
-            raise InvalidQueryError("the query is empty")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InvalidQueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-        if not 1 <= k <= MAX_K:
-            raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
-        parsed = Filters.parse(filters)
-        if not self.store.manifest().get("model"):
-            return []
-        vectors = self._current_vectors()
-        allowed = self.store.chunk_ids_matching(parsed) if parsed else None
-        ranked = vectors.search(self.encoder.encode_query(query), k, allowed)
-        rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
-        return [Hit(score=score, **_without_id(rows[i])) for i, score in ranked if i in rows]
+        return [
+            Hit(**{key: value for key, value in row.items() if key != "ordinal"})
+            for row in self._ranked(query, k, filters)
+        ]
+
+    def context(
+        self,
+        query: str,
+        token_budget: int,
+        k: int = 20,
+        filters: Filters | Mapping[str, Any] | None = None,
+        tokenizer: str | None = None,
+    ) -> Context:
+        """Passages for a prompt: the best ``k`` chunks, adjacent ones of a file merged,
+        duplicates dropped, cited, and cut to ``token_budget`` tokens (counted with the
+        encoder's tokenizer, or ``tokenizer``: a tokenizer available locally)."""
+        if token_budget < 1:
+            raise InvalidQueryError("token_budget must be positive")
+        from retriever.encoder import load_text_counter
+
+        count = load_text_counter(tokenizer) if tokenizer else self.encoder.count_text_tokens
+        ranked = [RankedChunk(**_ranked_fields(row)) for row in self._ranked(query, k, filters)]
+        return assemble(ranked, token_budget, count)
+
+    def embed(
+        self, texts: Sequence[str], input_type: Literal["document", "query"] = "document"
+    ) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` with this index's model (and its prefixes); also the number of
+        tokens they took. Texts longer than the model's maximum are an error, not truncated."""
+        encoder = self.encoder
+        counts = [encoder.count_tokens(text) for text in texts]
+        limit = encoder.fingerprint.max_tokens
+        for position, tokens in enumerate(counts):
+            if tokens > limit:
+                raise InvalidQueryError(
+                    f"input {position} has {tokens} tokens; the model reads at most {limit}"
+                )
+        if input_type == "query":
+            return np.stack([encoder.encode_query(text) for text in texts]), sum(counts)
+        return encoder.encode_documents(list(texts), counts), sum(counts)
+
+    def documents(
+        self, limit: int = 100, offset: int = 0, path_glob: str | None = None
+    ) -> DocumentPage:
+        total, rows = self.store.documents(limit, offset, path_glob=path_glob)
+        return DocumentPage(total, [DocumentSummary(**row) for row in rows])
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """A document's fields and its chunks (text, lines, symbol, ...), or None."""
+        document = self.store.document(doc_id)
+        if document is not None:
+            document.pop("row_id")
+        return document
 
     def status(self) -> Status:
         manifest = self.store.manifest()
@@ -171,6 +224,16 @@ class Retriever:
             size_bytes=sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file()),
         )
 
+    def warm(self) -> None:
+        """Load the model and verify the vectors now rather than on the first query."""
+        if self.store.manifest().get("model"):
+            self._vectors()
+
+    @property
+    def generation(self) -> int | None:
+        """The vector index generation that searches are served from."""
+        return self.generations.number
+
     # -- model ------------------------------------------------------------------------------
     @property
     def encoder(self) -> Encoder:
@@ -179,18 +242,18 @@ class Retriever:
             from retriever.encoder import SentenceTransformerEncoder
 
             recorded = self.store.manifest().get("model")
-            spec = recorded["model"] if recorded else self.settings.model
-            # An existing index keeps the prefixes it was built with.
+            # An existing index keeps its model and the prefixes it was built with.
             source = recorded or self.settings.model_dump()
-            self._encoder = SentenceTransformerEncoder(
-                resolve_model(spec),
+            encoder = SentenceTransformerEncoder(
+                resolve_model(recorded["model"] if recorded else self.settings.model),
                 device=self.settings.device,
                 batch_tokens=self.settings.batch_tokens,
                 query_prefix=source["query_prefix"],
                 document_prefix=source["document_prefix"],
             )
             if recorded:
-                _check_fingerprint(ModelFingerprint.from_dict(recorded), self._encoder.fingerprint)
+                check_fingerprint(ModelFingerprint.from_dict(recorded), encoder.fingerprint)
+            self._encoder = encoder
         return self._encoder
 
     @property
@@ -200,133 +263,79 @@ class Retriever:
             return int(recorded)
         return min(self.settings.chunk_tokens, self.encoder.fingerprint.max_tokens)
 
-    def _check_manifest(self) -> None:
-        """Refuse settings that contradict how the index was built, before any work."""
+    # -- internals --------------------------------------------------------------------------
+    def _indexer(self, progress: Progress | None) -> Indexer:
+        """An indexer over a private copy of the vectors (the caller holds the write lock)."""
         manifest = self.store.manifest()
+        check_chunker(manifest, str(self.directory))
         if not manifest.get("model"):
-            return
-        if manifest.get("schema_version") != SCHEMA_VERSION:
-            raise ModelMismatchError(
-                f"index {self.directory} has schema {manifest.get('schema_version')}, this "
-                f"version reads {SCHEMA_VERSION}: re-create the index"
-            )
-        recorded = manifest["model"]["model"]
-        requested = self.settings.model
-        if requested != "auto" and resolve_model(requested).name != recorded:
-            raise ModelMismatchError(
-                f"index {self.directory} was built with model {recorded!r}, not {requested!r}: "
-                "use another --index directory for another model"
-            )
-        wanted = min(self.settings.chunk_tokens, manifest["model"]["max_tokens"])
-        if "chunk_tokens" in self.settings.model_fields_set and wanted != manifest["chunk_tokens"]:
-            raise ModelMismatchError(
-                f"index {self.directory} was built with chunk_tokens={manifest['chunk_tokens']}"
-                ": use another --index directory for another chunk size"
-            )
-
-    def _ensure_manifest(self) -> None:
-        """Record the model and chunk settings of a new index; refuse an index chunked by
-        another chunker version."""
-        manifest = self.store.manifest()
-        if manifest.get("model"):
-            if manifest.get("chunker_version") != CHUNKER_VERSION:
-                raise ModelMismatchError(
-                    f"index {self.directory} was chunked by chunker version "
-                    f"{manifest.get('chunker_version')}; this version chunks differently: "
-                    "re-create the index"
-                )
-            return
-        fingerprint = self.encoder.fingerprint
-        self.store.set_manifest(
-            {
-                "schema_version": SCHEMA_VERSION,
-                "created_at": time.time(),
-                "model": fingerprint.to_dict(),
-                "chunk_tokens": min(self.settings.chunk_tokens, fingerprint.max_tokens),
-                "chunker_version": CHUNKER_VERSION,
-            }
+            self.store.set_manifest(new_manifest(self.encoder.fingerprint, self.settings))
+        return Indexer(
+            self.store,
+            self.generations.for_writing(self._dimension()),
+            lambda: self.encoder,
+            chunk_tokens=self.chunk_tokens,
+            max_file_bytes=self.settings.max_file_bytes,
+            exclude=[self.directory],
+            progress=progress,
         )
 
-    # -- vector index generations -------------------------------------------------------------
-    def _current_vectors(self) -> VectorIndex:
-        """The vector index of the newest committed generation, reloaded when a writer has
-        published a new one since."""
-        generation = self.store.current_generation()
-        number = generation.generation if generation else None
-        if self._vectors is None or number != self._generation:
-            self._vectors = self._load_vectors()
-        return self._vectors
+    def _remove(self, row_ids: list[int]) -> int:
+        if not row_ids:
+            return 0
+        with self.lock.hold():
+            vectors = self.generations.for_writing(self._dimension())
+            _, removed = self.store.write([], removals=row_ids)
+            vectors.remove(np.array(removed, dtype=np.int64))
+            self.generations.publish(vectors)
+        return len(row_ids)
 
-    def _load_vectors(self) -> VectorIndex:
+    def _dimension(self) -> int:
         recorded = self.store.manifest().get("model")
-        dimension = recorded["dimension"] if recorded else self.encoder.fingerprint.dimension
-        generation = self.store.current_generation()
-        if generation is not None and generation.data_version == self.store.data_version():
-            loaded = VectorIndex.load(
-                self.directory / generation.file,
-                generation.checksum,
-                dimension,
-                generation.vector_count,
-            )
-            if loaded is not None:
-                self._generation = generation.generation
-                return loaded
-            log.warning("vector index %s failed verification: rebuilding it", generation.file)
-        vectors = VectorIndex(dimension)
-        for ids, blobs in self.store.iter_vectors():
-            vectors.add(ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1))
-        self._generation = generation.generation if generation else None
-        return vectors
+        return int(recorded["dimension"]) if recorded else self.encoder.fingerprint.dimension
 
-    def _save_vectors(self, vectors: VectorIndex) -> None:
-        previous = self.store.current_generation()
-        number = (previous.generation if previous else 0) + 1
-        version = self.store.data_version()
-        if previous is not None and previous.data_version == version:
-            return  # nothing committed since the last generation
-        name, checksum = vectors.save(self.directory, number)
-        self.store.record_generation(
-            GenerationRow(
-                generation=number,
-                file=name,
-                checksum=checksum,
-                vector_count=len(vectors),
-                dimension=vectors.dimension,
-                data_version=version,
-                created_at=time.time(),
-            )
-        )
-        remove_stale_generations(self.directory, keep=generation_file(number))
-        self._vectors, self._generation = vectors, number
+    def _vectors(self) -> VectorIndex:
+        return self.generations.serving(self._dimension())
 
-    @contextmanager
-    def _write_lock(self) -> Iterator[None]:
-        """One writer per index: a second one fails at once instead of waiting."""
-        with (self.directory / LOCK_FILE).open("a") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IndexLockedError(
-                    f"index {self.directory} is being written by another process (pid file: "
-                    f"{LOCK_FILE}); try again when it finishes"
-                ) from None
-            handle.truncate(0)
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    def _ranked(
+        self, query: str, k: int, filters: Filters | Mapping[str, Any] | None
+    ) -> list[dict[str, Any]]:
+        """Rows of the best ``k`` chunks (hit fields plus ordinal), best first."""
+        if not isinstance(query, str) or not query.strip():
+            raise InvalidQueryError("the query is empty")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidQueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        if not 1 <= k <= MAX_K:
+            raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
+        parsed = Filters.parse(filters)
+        if not self.store.manifest().get("model"):
+            return []
+        vectors = self._vectors()
+        allowed = self.store.chunk_ids_matching(parsed) if parsed else None
+        ranked = vectors.search(self.encoder.encode_query(query), k, allowed)
+        rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
+        # A chunk deleted since this generation was published is absent from rows: skip it.
+        return [
+            {**{key: v for key, v in rows[i].items() if key != "id"}, "score": score}
+            for i, score in ranked
+            if i in rows
+        ]
 
 
-def _check_fingerprint(recorded: ModelFingerprint, loaded: ModelFingerprint) -> None:
-    for name in ("dimension", "pooling", "query_prefix", "document_prefix", "revision", "weights"):
-        if getattr(recorded, name) != getattr(loaded, name):
-            raise ModelMismatchError(
-                f"model {loaded.model!r} does not match the index: {name} was "
-                f"{getattr(recorded, name)!r}, is now {getattr(loaded, name)!r}"
-            )
+def _ranked_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in RankedChunk.__dataclass_fields__}
 
 
-def _without_id(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in row.items() if key != "id"}
+def _virtual_path(path: str) -> str:
+    """A clean relative POSIX path, or a clear error."""
+    if not isinstance(path, str) or not path.strip() or "\0" in path or len(path) > 1024:
+        raise InvalidQueryError("path must be a non-empty relative path of at most 1024 characters")
+    pure = PurePosixPath(path.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or str(pure) in {"", "."}:
+        raise InvalidQueryError(f"path {path!r} must be relative and stay inside the index")
+    return str(pure)
+
+
+def _glob_literal(path: str) -> str:
+    """``path`` as a GLOB pattern that matches only itself."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in path)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexers.chunk import Chunk
 from indexers.chunking import chunk_text
 from indexers.discovery import LoadedFile, Skipped, SourceFile, discover, load
 from retriever.encoder import Encoder
@@ -51,9 +52,37 @@ class Root:
         return self.only is None or relative == self.only
 
 
+@dataclass(frozen=True, slots=True)
+class PendingDocument:
+    """A new or changed document, chunked, before its vectors are known."""
+
+    root: str
+    path: str
+    language: str
+    encoding: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    chunks: list[Chunk]
+
+    @classmethod
+    def from_file(cls, loaded: LoadedFile, chunks: list[Chunk]) -> PendingDocument:
+        source = loaded.source
+        return cls(
+            root=str(source.root),
+            path=source.path,
+            language=loaded.language,
+            encoding=loaded.encoding,
+            size=source.size,
+            mtime_ns=source.mtime_ns,
+            content_hash=loaded.content_hash,
+            chunks=chunks,
+        )
+
+
 @dataclass
 class _Batch:
-    loaded: list[tuple[LoadedFile, list]] = field(default_factory=list)
+    documents: list[PendingDocument] = field(default_factory=list)
     tokens: int = 0
 
 
@@ -109,19 +138,13 @@ class Indexer:
                 if previous.mtime_ns != source.mtime_ns:
                     self.store.touch(previous.id, source.mtime_ns)
                 continue
-            chunks = chunk_text(
-                loaded.text,
-                source.path,
-                loaded.language,
-                self.chunk_tokens,
-                self._encoder().count_tokens,
-            )
-            batch.loaded.append((loaded, chunks))
+            chunks = self.chunk(loaded.text, source.path, loaded.language)
+            batch.documents.append(PendingDocument.from_file(loaded, chunks))
             batch.tokens += sum(chunk.token_count for chunk in chunks)
             if batch.tokens >= FLUSH_TOKENS:
-                self._flush(batch)
+                self.write(batch.documents)
                 batch = _Batch()
-        self._flush(batch)
+        self.write(batch.documents)
         self.progress(len(sources), len(sources), "")
         # A file no longer found (deleted, now ignored or skipped) leaves the index.
         gone = [doc.id for path, doc in stored.items() if root.covers(path) and path not in kept]
@@ -133,31 +156,35 @@ class Indexer:
         for s in skipped:
             self.report.files_skipped[s.reason] = self.report.files_skipped.get(s.reason, 0) + 1
 
-    def _flush(self, batch: _Batch) -> None:
-        if not batch.loaded:
+    def chunk(self, text: str, path: str, language: str) -> list[Chunk]:
+        return chunk_text(text, path, language, self.chunk_tokens, self._encoder().count_tokens)
+
+    def write(self, documents: Sequence[PendingDocument]) -> None:
+        """Encode what is new in ``documents`` and commit them in one transaction."""
+        if not documents:
             return
-        vectors = self._vectors_for([chunk for _, chunks in batch.loaded for chunk in chunks])
+        vectors = self._vectors_for([chunk for doc in documents for chunk in doc.chunks])
+        empty = np.empty((0, self.vectors.dimension), dtype=np.float32)
         updates = [
             DocumentUpdate(
-                root=str(loaded.source.root),
-                path=loaded.source.path,
-                language=loaded.language,
-                encoding=loaded.encoding,
-                size=loaded.source.size,
-                mtime_ns=loaded.source.mtime_ns,
-                content_hash=loaded.content_hash,
-                chunks=chunks,
-                vectors=np.stack([vectors[c.content_hash] for c in chunks])
-                if chunks
-                else np.empty((0, self.vectors.dimension), dtype=np.float32),
+                root=doc.root,
+                path=doc.path,
+                language=doc.language,
+                encoding=doc.encoding,
+                size=doc.size,
+                mtime_ns=doc.mtime_ns,
+                content_hash=doc.content_hash,
+                chunks=doc.chunks,
+                vectors=np.stack([vectors[c.content_hash] for c in doc.chunks])
+                if doc.chunks
+                else empty,
             )
-            for loaded, chunks in batch.loaded
+            for doc in documents
         ]
-        added, removed = self.store.write(updates)
-        self._apply(added, removed)
+        self._apply(*self.store.write(updates))
         self.report.files_indexed += len(updates)
 
-    def _vectors_for(self, chunks: list) -> dict[str, np.ndarray]:
+    def _vectors_for(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
         """Vectors by content hash: from the cache when known, else encoded once per text."""
         cached = self.store.vectors_for(chunk.content_hash for chunk in chunks)
         vectors = {h: np.frombuffer(blob, dtype=np.float32) for h, blob in cached.items()}

@@ -302,11 +302,53 @@ class MetadataStore:
                 for path, reason, detail in skipped
             )
 
+    def documents(
+        self, limit: int, offset: int, path_glob: str | None = None, root: str | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """One page of documents in path order, and how many there are in all."""
+        chunks = (
+            select(ChunkRow.document_id, func.count().label("chunks"))
+            .group_by(ChunkRow.document_id)
+            .subquery()
+        )
+        query = select(*_DOCUMENT_COLUMNS, func.coalesce(chunks.c.chunks, 0).label("chunks"))
+        query = query.outerjoin(chunks, chunks.c.document_id == DocumentRow.id)
+        total = select(func.count()).select_from(DocumentRow)
+        conditions = []
+        if path_glob:
+            conditions.append(DocumentRow.path.op("GLOB")(path_glob))
+        if root is not None:
+            conditions.append(DocumentRow.root == root)
+        query, total = query.where(*conditions), total.where(*conditions)
+        query = query.order_by(DocumentRow.path, DocumentRow.root).limit(limit).offset(offset)
+        with self._session() as session:
+            return session.scalar(total), [row._asdict() for row in session.execute(query)]
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """A document's fields and its chunks in order, or None."""
+        with self._session() as session:
+            row = session.execute(
+                select(DocumentRow.id, *_DOCUMENT_COLUMNS).where(DocumentRow.doc_id == doc_id)
+            ).first()
+            if row is None:
+                return None
+            chunks = session.execute(
+                select(*_CHUNK_COLUMNS)
+                .where(ChunkRow.document_id == row.id)
+                .order_by(ChunkRow.ordinal)
+            )
+            document = row._asdict()
+            document["row_id"] = document.pop("id")
+            document["chunks"] = [chunk._asdict() for chunk in chunks]
+            return document
+
     # -- search -------------------------------------------------------------------------------
     def chunk_ids_matching(self, filters: Filters) -> np.ndarray:
         query = select(ChunkRow.id).join(DocumentRow)
         if filters.path_glob:
             query = query.where(DocumentRow.path.op("GLOB")(filters.path_glob))
+        if filters.symbol:
+            query = query.where(ChunkRow.symbol.op("GLOB")(filters.symbol))
         if filters.language:
             query = query.where(DocumentRow.language.in_(filters.language))
         if filters.kind:
@@ -328,6 +370,7 @@ class MetadataStore:
             ChunkRow.heading,
             ChunkRow.chunk_id,
             DocumentRow.doc_id,
+            ChunkRow.ordinal,
         )
         with self._session() as session:
             rows = session.execute(select(*columns).join(DocumentRow).where(ChunkRow.id.in_(ids)))
@@ -386,6 +429,31 @@ class MetadataStore:
                 "skipped": skipped,
                 "skipped_files": skipped_files,
             }
+
+
+_DOCUMENT_COLUMNS = (
+    DocumentRow.doc_id,
+    DocumentRow.root,
+    DocumentRow.path,
+    DocumentRow.language,
+    DocumentRow.encoding,
+    DocumentRow.size,
+    DocumentRow.content_hash,
+    DocumentRow.indexed_at,
+)
+_CHUNK_COLUMNS = (
+    ChunkRow.chunk_id,
+    ChunkRow.ordinal,
+    ChunkRow.kind,
+    ChunkRow.symbol,
+    ChunkRow.heading,
+    ChunkRow.start_line,
+    ChunkRow.end_line,
+    ChunkRow.start_byte,
+    ChunkRow.end_byte,
+    ChunkRow.token_count,
+    ChunkRow.text,
+)
 
 
 def _configure_connection(connection: Any, _record: Any) -> None:

@@ -32,11 +32,13 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class Filters:
     """Restrict a search. ``path_glob`` matches the whole relative path (``*`` spans ``/``);
-    ``language`` and ``kind`` accept one value or several."""
+    ``symbol`` is a glob over qualified names (``Uploader.*``); ``language`` and ``kind``
+    accept one value or several."""
 
     path_glob: str | None = None
     language: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
+    symbol: str | None = None
 
     @classmethod
     def parse(cls, value: Filters | Mapping[str, Any] | None) -> Filters:
@@ -48,17 +50,21 @@ class Filters:
             raise InvalidQueryError(
                 f"unknown filter {unknown[0]!r}; known filters: {', '.join(sorted(known))}"
             )
-        glob = value.get("path_glob")
-        if glob is not None and not isinstance(glob, str):
-            raise InvalidQueryError("filter 'path_glob' must be a string")
         return cls(
-            path_glob=glob or None,
+            path_glob=_glob(value.get("path_glob"), "path_glob"),
             language=_strings(value.get("language"), "language"),
             kind=_strings(value.get("kind"), "kind"),
+            symbol=_glob(value.get("symbol"), "symbol"),
         )
 
     def __bool__(self) -> bool:
-        return bool(self.path_glob or self.language or self.kind)
+        return bool(self.path_glob or self.language or self.kind or self.symbol)
+
+
+def _glob(value: Any, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidQueryError(f"filter {name!r} must be a string")
+    return value or None
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:
@@ -106,6 +112,34 @@ class Status:
     generation: int | None
     vectors: int
     size_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSummary:
+    """An indexed document. ``root`` is the directory it was indexed from, or ``virtual:`` for
+    text uploaded directly."""
+
+    doc_id: str
+    root: str
+    path: str
+    language: str
+    encoding: str
+    size: int
+    content_hash: str
+    indexed_at: float
+    chunks: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    total: int
+    documents: list[DocumentSummary]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -150,7 +150,7 @@ def test_another_model_on_an_existing_index_is_refused(corpus, index_dir, tiny_m
 def test_a_second_writer_fails_at_once(corpus, index_dir, tiny_modernbert):
     with (
         Retriever.open(index_dir, model=str(tiny_modernbert)) as first,
-        first._write_lock(),
+        first.lock.hold(),
         pytest.raises(IndexLockedError, match="another process"),
     ):
         index(index_dir, tiny_modernbert, corpus)

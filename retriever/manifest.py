@@ -1,0 +1,64 @@
+"""The index manifest: how an index was built, and the checks that keep it consistent."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from indexers.chunking import CHUNKER_VERSION
+from retriever.encoder import ModelFingerprint
+from retriever.errors import ModelMismatchError
+from retriever.models import resolve_model
+from retriever.settings import Settings
+from retriever.store import SCHEMA_VERSION
+
+
+def new_manifest(fingerprint: ModelFingerprint, settings: Settings) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created_at": time.time(),
+        "model": fingerprint.to_dict(),
+        "chunk_tokens": min(settings.chunk_tokens, fingerprint.max_tokens),
+        "chunker_version": CHUNKER_VERSION,
+    }
+
+
+def check_settings(manifest: dict[str, Any], settings: Settings, where: str) -> None:
+    """Refuse settings that contradict how the index was built, before any work is done."""
+    if not manifest.get("model"):
+        return
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise ModelMismatchError(
+            f"index {where} has schema {manifest.get('schema_version')}, this version reads "
+            f"{SCHEMA_VERSION}: re-create the index"
+        )
+    recorded = manifest["model"]["model"]
+    if settings.model != "auto" and resolve_model(settings.model).name != recorded:
+        raise ModelMismatchError(
+            f"index {where} was built with model {recorded!r}, not {settings.model!r}: "
+            "use another --index directory for another model"
+        )
+    wanted = min(settings.chunk_tokens, manifest["model"]["max_tokens"])
+    if "chunk_tokens" in settings.model_fields_set and wanted != manifest["chunk_tokens"]:
+        raise ModelMismatchError(
+            f"index {where} was built with chunk_tokens={manifest['chunk_tokens']}: "
+            "use another --index directory for another chunk size"
+        )
+
+
+def check_chunker(manifest: dict[str, Any], where: str) -> None:
+    if manifest.get("model") and manifest.get("chunker_version") != CHUNKER_VERSION:
+        raise ModelMismatchError(
+            f"index {where} was chunked by chunker version {manifest.get('chunker_version')}; "
+            "this version chunks differently: re-create the index"
+        )
+
+
+def check_fingerprint(recorded: ModelFingerprint, loaded: ModelFingerprint) -> None:
+    """The loaded weights must be the ones the index's vectors came from."""
+    for name in ("dimension", "pooling", "query_prefix", "document_prefix", "revision", "weights"):
+        if getattr(recorded, name) != getattr(loaded, name):
+            raise ModelMismatchError(
+                f"model {loaded.model!r} does not match the index: {name} was "
+                f"{getattr(recorded, name)!r}, is now {getattr(loaded, name)!r}"
+            )
