@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -54,6 +55,35 @@ class Settings(BaseSettings):
         None,
         description="Text put before each chunk; default: the model's own 'document' prompt.",
     )
+
+    roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Paths that `POST /v1/index` re-indexes; default: the roots already indexed. "
+        "Comma-separated in the environment.",
+    )
+    api_read_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="API keys for search, context, embeddings and status (comma-separated). "
+        "With no keys at all, the API is open and only binds to loopback.",
+    )
+    api_admin_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="API keys that may also write: documents, re-index (comma-separated).",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS (comma-separated); none: CORS off.",
+    )
+    max_request_bytes: int = Field(
+        1 << 20, ge=1024, description="Larger HTTP request bodies are refused with 413."
+    )
+
+    @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(
