@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -144,13 +145,18 @@ class Retriever:
 
     # -- reading ----------------------------------------------------------------------------
     def search(
-        self, query: str, k: int = 10, filters: Filters | Mapping[str, Any] | None = None
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | Mapping[str, Any] | None = None,
+        timings: dict[str, float] | None = None,
     ) -> list[Hit]:
         """The ``k`` chunks most similar to ``query``, best first, among those matching
-        ``filters``."""
+        ``filters``. A ``timings`` dict, when given, receives the milliseconds spent encoding
+        the query (``encode_ms``) and on the rest (``search_ms``)."""
         return [
             Hit(**{key: value for key, value in row.items() if key != "ordinal"})
-            for row in self._ranked(query, k, filters)
+            for row in self._ranked(query, k, filters, timings)
         ]
 
     def context(
@@ -298,7 +304,11 @@ class Retriever:
         return self.generations.serving(self._dimension())
 
     def _ranked(
-        self, query: str, k: int, filters: Filters | Mapping[str, Any] | None
+        self,
+        query: str,
+        k: int,
+        filters: Filters | Mapping[str, Any] | None,
+        timings: dict[str, float] | None = None,
     ) -> list[dict[str, Any]]:
         """Rows of the best ``k`` chunks (hit fields plus ordinal), best first."""
         if not isinstance(query, str) or not query.strip():
@@ -311,9 +321,15 @@ class Retriever:
         if not self.store.manifest().get("model"):
             return []
         vectors = self._vectors()
+        started = time.perf_counter()
+        embedded = self.encoder.encode_query(query)
+        encoded = time.perf_counter()
         allowed = self.store.chunk_ids_matching(parsed) if parsed else None
-        ranked = vectors.search(self.encoder.encode_query(query), k, allowed)
+        ranked = vectors.search(embedded, k, allowed)
         rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
+        if timings is not None:
+            timings["encode_ms"] = round((encoded - started) * 1000, 2)
+            timings["search_ms"] = round((time.perf_counter() - encoded) * 1000, 2)
         # A chunk deleted since this generation was published is absent from rows: skip it.
         return [
             {**{key: v for key, v in rows[i].items() if key != "id"}, "score": score}
