@@ -26,9 +26,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from indexers.chunk import Chunk, content_hash
+from retriever.errors import CorruptIndexError
 from retriever.types import Filters
 
 #: Bump when the tables change incompatibly.
@@ -148,7 +150,16 @@ class MetadataStore:
         self.engine = create_engine(f"sqlite:///{path}")
         event.listen(self.engine, "connect", _configure_connection)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
-        Base.metadata.create_all(self.engine)
+        try:
+            Base.metadata.create_all(self.engine)
+            with self.engine.connect() as connection:
+                connection.execute(select(func.count()).select_from(ManifestEntry))
+        except DatabaseError as error:
+            self.engine.dispose()
+            raise CorruptIndexError(
+                f"index database {path} is damaged ({error.orig}): move the index directory "
+                "aside and index again"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -105,3 +105,15 @@ def test_help_does_not_load_torch() -> None:
     result = subprocess.run(["retriever", "--help"], capture_output=True, text=True, check=True)
     for command in ("index", "search", "status"):
         assert command in result.stdout
+
+
+@pytest.mark.parametrize("content", [b"\x00garbage" * 500, b"SQLite format 3\x00broken"])
+def test_a_corrupt_index_is_one_clear_line(tmp_path: Path, content: bytes) -> None:
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    (index_dir / "index.sqlite3").write_bytes(content)
+    for command in (["status"], ["search", "retry"]):
+        result = run(*command, "--index", str(index_dir))
+        assert result.exit_code == 1
+        assert "is damaged" in result.stderr and "Traceback" not in result.output
+    assert (index_dir / "index.sqlite3").read_bytes() == content  # nothing overwritten
