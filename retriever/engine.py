@@ -15,8 +15,10 @@ from indexers.languages import detect_language
 from retriever.context import Context, RankedChunk, assemble
 from retriever.encoder import Encoder, ModelFingerprint
 from retriever.errors import IndexNotFoundError, InvalidQueryError, RetrieverError
+from retriever.fusion import reciprocal_rank_fusion
 from retriever.generations import Generations
 from retriever.indexing import Indexer, PendingDocument, Progress, Root
+from retriever.lexical import query_terms
 from retriever.locking import WriteLock
 from retriever.manifest import check_chunker, check_fingerprint, check_settings, new_manifest
 from retriever.models import resolve_model
@@ -32,6 +34,8 @@ LOCK_FILE = "write.lock"
 #: The root recorded for text uploaded directly (no file on disk behind it).
 VIRTUAL_ROOT = "virtual:"
 MAX_K = 1000
+SearchMode = Literal["hybrid", "dense", "lexical"]
+SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 8192
 
 
@@ -150,13 +154,16 @@ class Retriever:
         k: int = 10,
         filters: Filters | Mapping[str, Any] | None = None,
         timings: dict[str, float] | None = None,
+        mode: SearchMode = "hybrid",
     ) -> list[Hit]:
-        """The ``k`` chunks most similar to ``query``, best first, among those matching
-        ``filters``. A ``timings`` dict, when given, receives the milliseconds spent encoding
-        the query (``encode_ms``) and on the rest (``search_ms``)."""
+        """The ``k`` chunks that best answer ``query``, best first, among those matching
+        ``filters``. ``mode``: ``hybrid`` (dense and lexical fused by reciprocal rank; the score
+        is the fused one), ``dense`` (cosine similarity) or ``lexical`` (BM25). A ``timings``
+        dict, when given, receives the milliseconds spent encoding the query (``encode_ms``)
+        and on the rest (``search_ms``)."""
         return [
             Hit(**{key: value for key, value in row.items() if key != "ordinal"})
-            for row in self._ranked(query, k, filters, timings)
+            for row in self._ranked(query, k, filters, timings, mode)
         ]
 
     def context(
@@ -166,6 +173,7 @@ class Retriever:
         k: int = 20,
         filters: Filters | Mapping[str, Any] | None = None,
         tokenizer: str | None = None,
+        mode: SearchMode = "hybrid",
     ) -> Context:
         """Passages for a prompt: the best ``k`` chunks, adjacent ones of a file merged,
         duplicates dropped, cited, and cut to ``token_budget`` tokens (counted with the
@@ -175,7 +183,8 @@ class Retriever:
         from retriever.encoder import load_text_counter
 
         count = load_text_counter(tokenizer) if tokenizer else self.encoder.count_text_tokens
-        ranked = [RankedChunk(**_ranked_fields(row)) for row in self._ranked(query, k, filters)]
+        rows = self._ranked(query, k, filters, mode=mode)
+        ranked = [RankedChunk(**_ranked_fields(row)) for row in rows]
         return assemble(ranked, token_budget, count)
 
     def embed(
@@ -309,6 +318,7 @@ class Retriever:
         k: int,
         filters: Filters | Mapping[str, Any] | None,
         timings: dict[str, float] | None = None,
+        mode: SearchMode = "hybrid",
     ) -> list[dict[str, Any]]:
         """Rows of the best ``k`` chunks (hit fields plus ordinal), best first."""
         if not isinstance(query, str) or not query.strip():
@@ -317,15 +327,24 @@ class Retriever:
             raise InvalidQueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
         if not 1 <= k <= MAX_K:
             raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
+        if mode not in SEARCH_MODES:
+            raise InvalidQueryError(f"unknown mode {mode!r}; modes: {', '.join(SEARCH_MODES)}")
         parsed = Filters.parse(filters)
         if not self.store.manifest().get("model"):
             return []
-        vectors = self._vectors()
-        started = time.perf_counter()
-        embedded = self.encoder.encode_query(query)
-        encoded = time.perf_counter()
-        allowed = self.store.chunk_ids_matching(parsed) if parsed else None
-        ranked = vectors.search(embedded, k, allowed)
+        started = encoded = time.perf_counter()
+        # Fusion needs more than k candidates from each side to find what both rank well.
+        depth = k if mode != "hybrid" else min(max(5 * k, 50), MAX_K)
+        rankings = []
+        if mode != "lexical":
+            vectors = self._vectors()
+            embedded = self.encoder.encode_query(query)
+            encoded = time.perf_counter()
+            allowed = self.store.chunk_ids_matching(parsed) if parsed else None
+            rankings.append(vectors.search(embedded, depth, allowed))
+        if mode != "dense":
+            rankings.append(self.store.lexical(query_terms(query), parsed, depth))
+        ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, k)
         rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
         if timings is not None:
             timings["encode_ms"] = round((encoded - started) * 1000, 2)

@@ -13,98 +13,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import (
-    ForeignKey,
-    Index,
-    LargeBinary,
-    String,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import create_engine, delete, event, func, select, update
 from sqlalchemy.exc import DatabaseError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from indexers.chunk import Chunk, content_hash
 from retriever.errors import CorruptIndexError
+from retriever.lexical import match_expression
+from retriever.store import fulltext
+from retriever.store.models import (
+    Base,
+    ChunkRow,
+    DocumentRow,
+    GenerationRow,
+    ManifestEntry,
+    SkippedRow,
+)
 from retriever.types import Filters
-
-#: Bump when the tables change incompatibly.
-SCHEMA_VERSION = 1
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class ManifestEntry(Base):
-    __tablename__ = "manifest"
-    key: Mapped[str] = mapped_column(String, primary_key=True)
-    value: Mapped[str]
-
-
-class DocumentRow(Base):
-    __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("root", "path"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    doc_id: Mapped[str] = mapped_column(unique=True)
-    root: Mapped[str]
-    path: Mapped[str]
-    language: Mapped[str]
-    encoding: Mapped[str]
-    size: Mapped[int]
-    mtime_ns: Mapped[int]
-    content_hash: Mapped[str]
-    indexed_at: Mapped[float]
-
-
-class ChunkRow(Base):
-    __tablename__ = "chunks"
-    # AUTOINCREMENT: row ids are FAISS ids, and must never be reused for another chunk.
-    __table_args__ = (
-        Index("ix_chunks_content_hash", "content_hash"),
-        {"sqlite_autoincrement": True},
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    chunk_id: Mapped[str] = mapped_column(unique=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
-    ordinal: Mapped[int]
-    kind: Mapped[str]
-    symbol: Mapped[str | None]
-    heading: Mapped[str | None]
-    start_line: Mapped[int]
-    end_line: Mapped[int]
-    start_byte: Mapped[int]
-    end_byte: Mapped[int]
-    token_count: Mapped[int]
-    content_hash: Mapped[str]
-    text: Mapped[str]
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class SkippedRow(Base):
-    __tablename__ = "skipped"
-    root: Mapped[str] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(primary_key=True)
-    reason: Mapped[str]
-    detail: Mapped[str]
-
-
-class GenerationRow(Base):
-    __tablename__ = "generations"
-    generation: Mapped[int] = mapped_column(primary_key=True)
-    file: Mapped[str]
-    checksum: Mapped[str]
-    vector_count: Mapped[int]
-    dimension: Mapped[int]
-    data_version: Mapped[int]
-    created_at: Mapped[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +77,10 @@ class MetadataStore:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         try:
             Base.metadata.create_all(self.engine)
-            with self.engine.connect() as connection:
+            with self.engine.begin() as connection:
                 connection.execute(select(func.count()).select_from(ManifestEntry))
+                if fulltext.ensure(connection):
+                    self._fill_fulltext(connection)
         except DatabaseError as error:
             self.engine.dispose()
             raise CorruptIndexError(
@@ -163,6 +90,15 @@ class MetadataStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _fill_fulltext(self, connection) -> None:
+        """Index every existing chunk lexically (an index made before lexical search)."""
+        rows = connection.execute(
+            select(
+                ChunkRow.id, ChunkRow.text, DocumentRow.path, ChunkRow.symbol, ChunkRow.heading
+            ).join(DocumentRow)
+        )
+        fulltext.add(connection, [fulltext.row(*r) for r in rows])
 
     # -- manifest -----------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
@@ -291,6 +227,18 @@ class MetadataStore:
         if gone:
             session.execute(delete(ChunkRow).where(ChunkRow.id.in_(gone)))
         session.flush()
+        # Kept chunks are re-indexed too: their symbol or heading may have changed.
+        rows = session.scalars(select(ChunkRow).where(ChunkRow.document_id == document.id))
+        fulltext.remove(session, [chunk.id for chunk in rows] + gone)
+        fulltext.add(
+            session,
+            [
+                fulltext.row(c.id, c.text, document.path, c.symbol, c.heading)
+                for c in session.scalars(
+                    select(ChunkRow).where(ChunkRow.document_id == document.id)
+                )
+            ],
+        )
         return {row.id: vector for row, vector in inserted}, gone
 
     def _drop_chunks(self, session: Session, document_ids: Sequence[int]) -> list[int]:
@@ -298,6 +246,7 @@ class MetadataStore:
             session.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(document_ids)))
         )
         session.execute(delete(ChunkRow).where(ChunkRow.document_id.in_(document_ids)))
+        fulltext.remove(session, ids)
         return ids
 
     def _bump_version(self, session: Session) -> None:
@@ -355,17 +304,30 @@ class MetadataStore:
 
     # -- search -------------------------------------------------------------------------------
     def chunk_ids_matching(self, filters: Filters) -> np.ndarray:
-        query = select(ChunkRow.id).join(DocumentRow)
-        if filters.path_glob:
-            query = query.where(DocumentRow.path.op("GLOB")(filters.path_glob))
-        if filters.symbol:
-            query = query.where(ChunkRow.symbol.op("GLOB")(filters.symbol))
-        if filters.language:
-            query = query.where(DocumentRow.language.in_(filters.language))
-        if filters.kind:
-            query = query.where(ChunkRow.kind.in_(filters.kind))
+        query = select(ChunkRow.id).join(DocumentRow).where(*_conditions(filters))
         with self._session() as session:
             return np.fromiter(session.scalars(query), dtype=np.int64)
+
+    def lexical(self, terms: list[str], filters: Filters, limit: int) -> list[tuple[int, float]]:
+        """Best ``limit`` (chunk id, BM25 score) pairs for any of ``terms``, among the chunks
+        matching ``filters``."""
+        if not terms:
+            return []
+        score = fulltext.bm25_score().label("score")
+        query = (
+            select(fulltext.fts.c.rowid, score)
+            .where(fulltext.MATCH_ALL.op("MATCH")(match_expression(terms)))
+            .order_by(score.desc())
+            .limit(limit)
+        )
+        if filters:
+            query = query.where(
+                fulltext.fts.c.rowid.in_(
+                    select(ChunkRow.id).join(DocumentRow).where(*_conditions(filters))
+                )
+            )
+        with self._session() as session:
+            return [(int(chunk_id), float(value)) for chunk_id, value in session.execute(query)]
 
     def hits(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Chunk rows with their document's fields, by row id."""
@@ -440,6 +402,20 @@ class MetadataStore:
                 "skipped": skipped,
                 "skipped_files": skipped_files,
             }
+
+
+def _conditions(filters: Filters) -> list:
+    """The filters as SQLAlchemy expressions with bound values."""
+    conditions = []
+    if filters.path_glob:
+        conditions.append(DocumentRow.path.op("GLOB")(filters.path_glob))
+    if filters.symbol:
+        conditions.append(ChunkRow.symbol.op("GLOB")(filters.symbol))
+    if filters.language:
+        conditions.append(DocumentRow.language.in_(filters.language))
+    if filters.kind:
+        conditions.append(ChunkRow.kind.in_(filters.kind))
+    return conditions
 
 
 _DOCUMENT_COLUMNS = (

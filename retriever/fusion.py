@@ -1,0 +1,20 @@
+"""Reciprocal rank fusion: one ranking from several, using ranks only (scores of different
+retrievers are not comparable)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+#: The usual constant of Cormack et al. (2009): damps the weight of the very first ranks.
+RRF_K = 60
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[tuple[int, float]]], limit: int, constant: int = RRF_K
+) -> list[tuple[int, float]]:
+    """Fuse rankings of (id, score) pairs, best first, into the best ``limit`` (id, fused)."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (item, _) in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (constant + rank)
+    return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)[:limit]

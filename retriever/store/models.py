@@ -1,0 +1,79 @@
+"""The SQLite tables, as SQLAlchemy models."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Bump when the tables change incompatibly.
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ManifestEntry(Base):
+    __tablename__ = "manifest"
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[str]
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("root", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_id: Mapped[str] = mapped_column(unique=True)
+    root: Mapped[str]
+    path: Mapped[str]
+    language: Mapped[str]
+    encoding: Mapped[str]
+    size: Mapped[int]
+    mtime_ns: Mapped[int]
+    content_hash: Mapped[str]
+    indexed_at: Mapped[float]
+
+
+class ChunkRow(Base):
+    __tablename__ = "chunks"
+    # AUTOINCREMENT: row ids are FAISS ids, and must never be reused for another chunk.
+    __table_args__ = (
+        Index("ix_chunks_content_hash", "content_hash"),
+        {"sqlite_autoincrement": True},
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chunk_id: Mapped[str] = mapped_column(unique=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int]
+    kind: Mapped[str]
+    symbol: Mapped[str | None]
+    heading: Mapped[str | None]
+    start_line: Mapped[int]
+    end_line: Mapped[int]
+    start_byte: Mapped[int]
+    end_byte: Mapped[int]
+    token_count: Mapped[int]
+    content_hash: Mapped[str]
+    text: Mapped[str]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SkippedRow(Base):
+    __tablename__ = "skipped"
+    root: Mapped[str] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(primary_key=True)
+    reason: Mapped[str]
+    detail: Mapped[str]
+
+
+class GenerationRow(Base):
+    __tablename__ = "generations"
+    generation: Mapped[int] = mapped_column(primary_key=True)
+    file: Mapped[str]
+    checksum: Mapped[str]
+    vector_count: Mapped[int]
+    dimension: Mapped[int]
+    data_version: Mapped[int]
+    created_at: Mapped[float]

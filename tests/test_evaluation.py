@@ -1,0 +1,84 @@
+"""Metrics are computed right on hand-made cases; `eval` runs end to end on a small dataset."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from retriever import Hit, Retriever
+from retriever.evaluation import (
+    Target,
+    evaluate,
+    judge,
+    load_queries,
+    ndcg,
+    recall,
+    reciprocal_rank,
+    vector_recall_at_10,
+)
+
+
+def hit(path: str, start: int = 1, end: int = 10) -> Hit:
+    return Hit(path, start, end, "", 0.0, "python", "function", None, None, path, path)
+
+
+def test_a_target_with_lines_needs_overlap() -> None:
+    target = Target("a.py", 20, 30)
+    assert target.matches(hit("a.py", 25, 40))
+    assert target.matches(hit("a.py", 1, 20))
+    assert not target.matches(hit("a.py", 31, 50))
+    assert not target.matches(hit("b.py", 20, 30))
+    assert Target("a.py").matches(hit("a.py", 500, 600))
+
+
+def test_each_target_counts_once() -> None:
+    hits = [hit("x.py"), hit("a.py", 1, 5), hit("a.py", 6, 9), hit("b.py")]
+    assert judge(hits, [Target("a.py"), Target("b.py")]) == [0, 1, 0, 1]
+
+
+def test_hand_computed_metrics() -> None:
+    gains = [0, 1, 0, 1]  # relevant at ranks 2 and 4, of 2 relevant in all
+    expected_dcg = 1 / math.log2(3) + 1 / math.log2(5)
+    ideal = 1 / math.log2(2) + 1 / math.log2(3)
+    assert ndcg(gains, 2, 10) == pytest.approx(expected_dcg / ideal)
+    assert recall(gains, 2, 1) == 0 and recall(gains, 2, 2) == 0.5 and recall(gains, 2, 4) == 1
+    assert reciprocal_rank(gains, 10) == 0.5
+    assert reciprocal_rank([0] * 10 + [1], 10) == 0
+    assert ndcg([1, 1], 2, 10) == pytest.approx(1.0)
+
+
+def test_eval_on_a_small_dataset(tmp_path: Path, tiny_modernbert: Path) -> None:
+    dataset = tmp_path / "set"
+    (dataset / "corpus").mkdir(parents=True)
+    (dataset / "corpus" / "retry.py").write_text(
+        "def retry_upload(path):\n    return backoff(path)\n"
+    )
+    (dataset / "corpus" / "thumbs.md").write_text("# Thumbnails\n\nResize images.\n")
+    (dataset / "queries.jsonl").write_text(
+        "\n".join(
+            json.dumps(q)
+            for q in [
+                {"id": "1", "query": "retry_upload", "relevant": [{"path": "retry.py"}]},
+                {"id": "2", "query": "thumbnails", "relevant": [{"path": "thumbs.md"}]},
+            ]
+        )
+    )
+    queries = load_queries(dataset)
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        retriever.index([dataset / "corpus"])
+        lexical = evaluate(retriever, queries, "lexical")
+        dense = evaluate(retriever, queries, "dense")
+        assert vector_recall_at_10(retriever, queries) == 1.0
+    assert lexical.metrics["mrr@10"] == 1.0 and lexical.metrics["recall@1"] == 1.0
+    assert dense.metrics["recall@100"] == 1.0  # two files: both found at depth 100
+    assert set(lexical.metrics) == {
+        "ndcg@10",
+        "mrr@10",
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "recall@100",
+    }
