@@ -6,12 +6,12 @@ HTTP shape is the Python shape and cannot drift from it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from retriever.context import Context
-from retriever.engine import MAX_QUERY_CHARS
+from retriever.context import Passage
+from retriever.engine import MAX_QUERY_CHARS, SearchMode
 from retriever.types import DocumentSummary, Hit, IndexReport
 
 #: The most hits one search or context request may ask for.
@@ -21,9 +21,13 @@ MAX_INPUTS = 2048
 #: The longest glob a filter accepts.
 MAX_GLOB_CHARS = 1024
 
-Query = Field(
-    min_length=1, max_length=MAX_QUERY_CHARS, description="What to look for, in words or code."
-)
+Query = Annotated[
+    str,
+    Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, description="What to look for, in words or code."
+    ),
+]
+Text = Annotated[str, Field(min_length=1)]
 
 
 class Strict(BaseModel):
@@ -50,26 +54,41 @@ class Filters(Strict):
         return self.model_dump(exclude_none=True)
 
 
+Mode = Annotated[
+    SearchMode,
+    Field(
+        description="`hybrid` (dense and lexical fused by rank), `dense` (cosine similarity) "
+        "or `lexical` (BM25 over identifier-aware terms)."
+    ),
+]
+
+
 class SearchRequest(Strict):
-    query: str = Query
+    query: Query
     k: int = Field(10, ge=1, le=MAX_K, description="How many hits.")
     filters: Filters | None = None
+    mode: Mode = "hybrid"
 
 
 class SearchResponse(BaseModel):
     hits: list[Hit]
     took_ms: float
+    timings: dict[str, float] = Field(
+        description="Milliseconds spent encoding the query (`encode_ms`) and on the rest "
+        "(`search_ms`)."
+    )
     model: str = Field(description="The index's encoder.")
     index_generation: int | None = Field(description="The vector generation searched.")
 
 
 class ContextRequest(Strict):
-    query: str = Query
+    query: Query
     token_budget: int = Field(
         ge=1, le=1_000_000, description="The most tokens the passages may take together."
     )
     k: int = Field(20, ge=1, le=MAX_K, description="How many chunks to draw passages from.")
     filters: Filters | None = None
+    mode: Mode = "hybrid"
     tokenizer: str | None = Field(
         None,
         max_length=1024,
@@ -78,7 +97,11 @@ class ContextRequest(Strict):
     )
 
 
-class ContextResponse(Context):
+class ContextResponse(BaseModel):
+    passages: list[Passage] = Field(description="Best first, each citing `path:start-end`.")
+    context: str = Field(description="The passages as one ready-to-paste block.")
+    tokens: int = Field(description="Tokens the context takes.")
+    token_budget: int
     took_ms: float
     model: str
 
@@ -148,7 +171,9 @@ class IndexJobState(BaseModel):
 class EmbeddingsRequest(Strict):
     """OpenAI's embeddings request; ``input_type`` is an extension."""
 
-    input: str | list[str] = Field(description="One text or a list of texts.")
+    input: Text | Annotated[list[Text], Field(min_length=1, max_length=MAX_INPUTS)] = Field(
+        description="One text or a list of texts."
+    )
     model: str = Field(description="Any name: an index serves the one model it was built with.")
     encoding_format: Literal["float", "base64"] = "float"
     input_type: Literal["document", "query"] = Field(

@@ -48,9 +48,22 @@ EDIT_BACKUP = WORK / "edit-target.orig"
 RESULTS = HERE / "results" / "index.json"
 
 #: Only these file types are copied into the corpus (code and prose; no data files).
-COPY_EXTENSIONS = frozenset({
-    ".py", ".pyi", ".md", ".rst", ".txt", ".h", ".hpp", ".c", ".cc", ".cpp", ".js", ".ts",
-})
+COPY_EXTENSIONS = frozenset(
+    {
+        ".py",
+        ".pyi",
+        ".md",
+        ".rst",
+        ".txt",
+        ".h",
+        ".hpp",
+        ".c",
+        ".cc",
+        ".cpp",
+        ".js",
+        ".ts",
+    }
+)
 SKIP_DIRS = frozenset({"__pycache__", "tests", "test"})
 
 #: The file the "one edited file" run edits (corpus-relative); falls back to the first Python
@@ -194,14 +207,21 @@ def apply_edit(manifest: dict[str, Any]) -> dict[str, Any]:
         lines = original.splitlines(keepends=True)
         edited = "".join(lines[:line] + [added + "\n"] + lines[line:])
         node = next(
-            n for n in ast.walk(ast.parse(edited))
+            n
+            for n in ast.walk(ast.parse(edited))
             if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name == function
         )
         assert node.lineno <= line + 1 <= node.end_lineno, "edit landed outside the function"
         EDIT_BACKUP.write_text(json.dumps({"path": relative, "text": original}))
         path.write_text(edited, encoding="utf-8")
-        return {"path": relative, "function": function, "line": line + 1, "added": added,
-                "original": original, "edited": edited}
+        return {
+            "path": relative,
+            "function": function,
+            "line": line + 1,
+            "added": added,
+            "original": original,
+            "edited": edited,
+        }
     raise SystemExit("no Python file in the corpus has a function to edit")
 
 
@@ -231,7 +251,10 @@ def measured(args: list[str]) -> dict[str, Any]:
     with log.open("w") as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(
-            retriever_command() + args, stdout=subprocess.PIPE, stderr=stderr, cwd=WORK,
+            retriever_command() + args,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            cwd=WORK,
             env=child_env(),
         )
         output = process.stdout.read()
@@ -260,7 +283,11 @@ def index_run(model: str) -> dict[str, Any]:
 def index_status() -> dict[str, Any]:
     result = subprocess.run(
         retriever_command() + ["status", "--index", str(INDEX), "--json"],
-        capture_output=True, text=True, cwd=WORK, env=child_env(), check=True,
+        capture_output=True,
+        text=True,
+        cwd=WORK,
+        env=child_env(),
+        check=True,
     )
     return json.loads(result.stdout)
 
@@ -295,8 +322,11 @@ def split_timings(model: str, chunk_tokens: int, edit: dict[str, Any]) -> dict[s
     started = time.perf_counter()
     found = list(discover(CORPUS))
     discovered = time.perf_counter()
-    loaded = [f for f in (load(s) for s in found if isinstance(s, SourceFile))
-              if isinstance(f, LoadedFile)]
+    loaded = [
+        f
+        for f in (load(s) for s in found if isinstance(s, SourceFile))
+        if isinstance(f, LoadedFile)
+    ]
     read = time.perf_counter()
     chunks = []
     for file in loaded:
@@ -361,8 +391,15 @@ def machine() -> dict[str, Any]:
 
 def versions() -> dict[str, str | None]:
     found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("retriever", "torch", "sentence-transformers", "transformers", "tokenizers",
-                 "faiss-cpu", "numpy"):
+    for name in (
+        "retriever",
+        "torch",
+        "sentence-transformers",
+        "transformers",
+        "tokenizers",
+        "faiss-cpu",
+        "numpy",
+    ):
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -396,14 +433,18 @@ def table(results: dict[str, Any]) -> str:
         "| load avg |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, title in (("full", "a. full index"), ("no_change", "b. re-run, no change"),
-                        ("one_edit", "c. one function edited")):
+    for name, title in (
+        ("full", "a. full index"),
+        ("no_change", "b. re-run, no change"),
+        ("one_edit", "c. one function edited"),
+    ):
         run = runs[name]
         report = run["report"]
         per_second = report["tokens_encoded"] / report["seconds"] if report["seconds"] else 0
         share = (
-            "-" if name == "full" else
-            f"{100 * run['wall_seconds'] / full_wall:.1f}% / "
+            "-"
+            if name == "full"
+            else f"{100 * run['wall_seconds'] / full_wall:.1f}% / "
             f"{100 * report['seconds'] / full_seconds:.2f}%"
         )
         rows.append(
@@ -418,9 +459,8 @@ def table(results: dict[str, Any]) -> str:
         f"Corpus: {corpus['files']:,} files, {corpus['bytes'] / MB:.2f} MB copied; "
         f"{corpus['indexed_bytes'] / MB:.2f} MB in {corpus['documents']:,} indexed documents, "
         f"{corpus['chunks']:,} chunks; skipped: {corpus['skipped'] or 'none'}",
-        "Indexed bytes by language: " + ", ".join(
-            f"{lang} {n / MB:.2f} MB" for lang, n in corpus["bytes_by_language"].items()
-        ),
+        "Indexed bytes by language: "
+        + ", ".join(f"{lang} {n / MB:.2f} MB" for lang, n in corpus["bytes_by_language"].items()),
         f"Model: {results['model']} (chunk_tokens {results['chunk_tokens']}); machine: "
         f"{results['machine']['cpu']}, {results['machine']['cores']} cores, "
         f"{results['machine']['ram_gib']} GiB",
@@ -432,8 +472,12 @@ def table(results: dict[str, Any]) -> str:
     lines.append(
         f"Edit: `{edit['added'].strip()}` at line {edit['line']} of {edit['path']}, inside "
         f"`{edit['function']}()`"
-        + (f"; chunks of that file that changed: {edit['expected_new_chunks']} "
-           f"(of {edit['file_chunks']})" if "expected_new_chunks" in edit else "")
+        + (
+            f"; chunks of that file that changed: {edit['expected_new_chunks']} "
+            f"(of {edit['file_chunks']})"
+            if "expected_new_chunks" in edit
+            else ""
+        )
     )
     split = results.get("split")
     if split:
@@ -478,11 +522,16 @@ def main() -> None:
         print(f"reusing corpus {CORPUS}", flush=True)
     else:
         manifest = build_corpus(int(options.corpus_mb * MB))
-    print(f"corpus: {manifest['files']:,} files, {manifest['bytes'] / MB:.2f} MB in {CORPUS}",
-          flush=True)
+    print(
+        f"corpus: {manifest['files']:,} files, {manifest['bytes'] / MB:.2f} MB in {CORPUS}",
+        flush=True,
+    )
     for source in manifest["sources"]:
-        print(f"  {source['name']:<26} {source['kind']:<6} {source['files']:>5} files "
-              f"{source['bytes'] / MB:6.2f} MB", flush=True)
+        print(
+            f"  {source['name']:<26} {source['kind']:<6} {source['files']:>5} files "
+            f"{source['bytes'] / MB:6.2f} MB",
+            flush=True,
+        )
 
     if INDEX.exists():
         shutil.rmtree(INDEX)

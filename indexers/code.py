@@ -23,18 +23,32 @@ from indexers.code_languages import SPECS, LanguageSpec, field_name
 from indexers.packing import Segment, check_partition
 
 LANGUAGES: tuple[str, ...] = (
-    "python", "javascript", "typescript", "tsx", "go", "rust", "java",
-    "c", "cpp", "csharp", "ruby", "php", "bash",
+    "python",
+    "javascript",
+    "typescript",
+    "tsx",
+    "go",
+    "rust",
+    "java",
+    "c",
+    "cpp",
+    "csharp",
+    "ruby",
+    "php",
+    "bash",
 )
 
 #: Kinds whose oversized segments split into their member definitions.
-CONTAINER_KINDS = frozenset(
-    {"class", "interface", "enum", "struct", "trait", "impl", "namespace"}
-)
+CONTAINER_KINDS = frozenset({"class", "interface", "enum", "struct", "trait", "impl", "namespace"})
 #: Node types holding a list of statements or members, read through when splitting.
 _BLOCK_SUFFIXES = (
-    "block", "_body", "compound_statement", "statement_list", "declaration_list",
-    "body_statement", "do_group",
+    "block",
+    "_body",
+    "compound_statement",
+    "statement_list",
+    "declaration_list",
+    "body_statement",
+    "do_group",
 )
 
 Segmenter = Callable[[str], list[Segment]]

@@ -79,11 +79,20 @@ def _with_body(kind: str) -> KindRule:
 # C and C++ ------------------------------------------------------------------------------
 
 _C_NAME_TYPES = frozenset(
-    {"identifier", "field_identifier", "type_identifier", "qualified_identifier",
-     "destructor_name", "operator_name", "template_function"}
+    {
+        "identifier",
+        "field_identifier",
+        "type_identifier",
+        "qualified_identifier",
+        "destructor_name",
+        "operator_name",
+        "template_function",
+    }
 )
 _C_TYPE_KINDS = {
-    "struct_specifier": "struct", "union_specifier": "struct", "enum_specifier": "enum"
+    "struct_specifier": "struct",
+    "union_specifier": "struct",
+    "enum_specifier": "enum",
 }
 
 

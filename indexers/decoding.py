@@ -41,7 +41,7 @@ def decode(data: bytes) -> tuple[str, str]:
     if bom is not None:
         mark, codec = bom
         # A BOM is a strong signal: keep its encoding and replace the odd malformed unit.
-        return data[len(mark):].decode(codec, errors="replace"), codec
+        return data[len(mark) :].decode(codec, errors="replace"), codec
     for encoding in STRICT_ENCODINGS:
         with contextlib.suppress(UnicodeDecodeError):
             return data.decode(encoding), encoding

@@ -25,11 +25,35 @@ _ADORNMENT = re.compile(f"([{re.escape(string.punctuation)}])\\1*")
 _EXPLICIT = re.compile(r"[ \t]*\.\.(?:[ \t]|$)")
 
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "details", "dd", "div", "dl", "dt", "fieldset",
-    "figure", "footer", "form", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
-    "table", "tr", "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "details",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "ul",
+    }
+)
 
 
 def segment_rst(text: str) -> list[Segment]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,14 +10,13 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from retriever.engine import Retriever
+from retriever import display
+from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
-from retriever.types import Hit, IndexReport, Status
+from retriever.settings import Settings
 
 app = typer.Typer(
     name="retriever",
@@ -28,14 +25,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = display.err
 
 IndexOption = Annotated[
     Path | None,
     typer.Option("--index", help="Index directory [env: RETRIEVER_INDEX; default: .retriever]"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+ModeOption = Annotated[
+    SearchMode,
+    typer.Option(help="hybrid (dense + lexical, fused), dense (embeddings) or lexical (BM25)."),
+]
 
 
 @app.command()
@@ -71,9 +71,9 @@ def index(
 
         report = retriever.index([str(p) for p in paths], progress=advance)
     if as_json:
-        _print_json(report.to_dict())
+        display.print_json(report.to_dict())
     else:
-        _print_report(report)
+        display.print_report(report)
 
 
 @app.command()
@@ -89,21 +89,30 @@ def search(
     kind: Annotated[
         list[str] | None, typer.Option(help="Only these chunk kinds: function, section, ...")
     ] = None,
+    symbol: Annotated[
+        str | None, typer.Option(help="Only symbols matching this glob, e.g. 'Uploader.*'.")
+    ] = None,
+    mode: ModeOption = "hybrid",
     index_dir: IndexOption = None,
     full: Annotated[bool, typer.Option(help="Print whole passages, not snippets.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Print the passages that best answer QUERY."""
-    filters = {"path_glob": path, "language": language or None, "kind": kind or None}
+    filters = {
+        "path_glob": path,
+        "language": language or None,
+        "kind": kind or None,
+        "symbol": symbol,
+    }
     with _user_errors(), _open(index_dir, create=False) as retriever:
-        hits = retriever.search(query, k=k, filters=filters)
+        hits = retriever.search(query, k=k, filters=filters, mode=mode)
     if as_json:
-        _print_json({"query": query, "hits": [hit.to_dict() for hit in hits]})
+        display.print_json({"query": query, "hits": [hit.to_dict() for hit in hits]})
     elif not hits:
         err.print("no results")
     else:
         for rank, hit in enumerate(hits, start=1):
-            _print_hit(rank, hit, full)
+            display.print_hit(rank, hit, full)
 
 
 @app.command()
@@ -112,9 +121,90 @@ def status(index_dir: IndexOption = None, as_json: JsonOption = False) -> None:
     with _user_errors(), _open(index_dir, create=False) as retriever:
         result = retriever.status()
     if as_json:
-        _print_json(result.to_dict())
+        display.print_json(result.to_dict())
     else:
-        _print_status(result)
+        display.print_status(result)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind; a non-loopback address needs API keys.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    index_dir: IndexOption = None,
+) -> None:
+    """Serve the HTTP API (docs at /docs) and the search page over the index."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.security import is_loopback
+
+    with _user_errors():
+        settings = Settings(**_given(index=index_dir))
+        if not is_loopback(host) and not (settings.api_read_keys or settings.api_admin_keys):
+            err.print(
+                f"[bold red]error:[/] refusing to serve on {escape(host)} without API keys: "
+                "set RETRIEVER_API_READ_KEYS or RETRIEVER_API_ADMIN_KEYS, or bind 127.0.0.1"
+            )
+            raise typer.Exit(2)
+        with _open(index_dir, create=False) as retriever:
+            uvicorn.run(create_app(retriever), host=host, port=port, log_level="info")
+
+
+@app.command()
+def mcp(index_dir: IndexOption = None) -> None:
+    """Serve the index to LLM clients over MCP on stdio (tools: search, get_context,
+    get_document)."""
+    from api.mcp import run_stdio
+
+    with _user_errors(), _open(index_dir, create=False) as retriever:
+        run_stdio(retriever)
+
+
+@app.command(name="eval")
+def evaluate(
+    dataset: Annotated[Path, typer.Argument(help="A folder with corpus/ and queries.jsonl.")],
+    index_dir: Annotated[
+        Path | None,
+        typer.Option("--index", help="Index of the corpus [default: DATASET/.retriever]."),
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Encoder for a new index.")] = None,
+    mode: ModeOption = "hybrid",
+    compare: Annotated[
+        str | None,
+        typer.Option(help="Several modes side by side, comma-separated: dense,lexical,hybrid."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
+    from retriever.evaluation import evaluate as run_eval
+    from retriever.evaluation import load_queries, vector_recall_at_10
+
+    modes = [m.strip() for m in compare.split(",")] if compare else [mode]
+    with _user_errors():
+        unknown = [m for m in modes if m not in SEARCH_MODES]
+        if unknown:
+            raise RetrieverError(f"unknown mode {unknown[0]!r}; modes: {', '.join(SEARCH_MODES)}")
+        queries = load_queries(dataset)[:limit]
+        location = index_dir or dataset / ".retriever"
+        with _open(location, create=True, **_given(model=model)) as retriever:
+            with _progress() as bar:
+                task = bar.add_task("indexing", total=None)
+                retriever.index(
+                    [dataset / "corpus"],
+                    progress=lambda done, total, path: bar.update(
+                        task, completed=done, total=total, description=path or "indexing"
+                    ),
+                )
+            results = [run_eval(retriever, queries, m) for m in modes]
+            if any(m != "lexical" for m in modes):
+                results[0].vector_recall_at_10 = vector_recall_at_10(retriever, queries)
+    if as_json:
+        display.print_json({"dataset": str(dataset), "results": [r.to_dict() for r in results]})
+    else:
+        display.print_eval(results)
 
 
 class _ConsoleHandler(logging.Handler):
@@ -168,72 +258,3 @@ def _progress() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _print_report(report: IndexReport) -> None:
-    skipped = sum(report.files_skipped.values())
-    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(report.files_skipped.items()))
-    err.print(
-        f"[bold]{report.files_seen}[/] files: {report.files_indexed} indexed, "
-        f"{report.files_unchanged} unchanged, {report.files_removed} removed, "
-        f"{skipped} skipped{f' ({reasons})' if reasons else ''}"
-    )
-    err.print(
-        f"chunks: {report.chunks_added} added, {report.chunks_removed} removed, "
-        f"{report.chunks_encoded} encoded ({report.tokens_encoded} tokens) in {report.seconds:.1f}s"
-    )
-
-
-def _print_hit(rank: int, hit: Hit, full: bool) -> None:
-    where = hit.symbol or hit.heading or hit.kind
-    out.print(
-        f"[bold]{rank}.[/] [cyan]{hit.path}:{hit.start_line}-{hit.end_line}[/]  "
-        f"[magenta]{where}[/]  [dim]{hit.score:.3f}[/]"
-    )
-    lines = hit.text.strip("\n").splitlines()
-    shown = lines if full else lines[:6]
-    for line in shown:
-        out.print(f"    {line}", markup=False)
-    if len(shown) < len(lines):
-        out.print(f"    [dim]… {len(lines) - len(shown)} more lines[/]")
-    out.print()
-
-
-def _print_status(status: Status) -> None:
-    model = status.model
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("index", status.index_dir)
-    table.add_row(
-        "model",
-        f"{model.get('model', '-')} ({model.get('dimension', '?')}-d, "
-        f"{model.get('pooling', '?')} pooling, max {model.get('max_tokens', '?')} tokens)"
-        if model
-        else "- (nothing indexed yet)",
-    )
-    table.add_row("chunk tokens", str(status.settings.get("chunk_tokens") or "-"))
-    table.add_row("roots", "\n".join(status.roots) or "-")
-    table.add_row("documents", f"{status.documents:,}")
-    table.add_row(
-        "chunks",
-        f"{status.chunks:,} ({status.vectors:,} vectors, generation {status.generation or '-'})",
-    )
-    table.add_row(
-        "languages",
-        ", ".join(f"{name} {n}" for name, n in sorted(status.languages.items())) or "-",
-    )
-    table.add_row(
-        "skipped",
-        ", ".join(f"{n} {reason}" for reason, n in sorted(status.skipped.items())) or "none",
-    )
-    table.add_row("size", f"{status.size_bytes / 1e6:.1f} MB")
-    out.print(table)
-    for item in status.skipped_files[:20]:
-        out.print(f"  [dim]skipped[/] {item['path']}: {item['reason']} {item['detail']}".rstrip())
-    if len(status.skipped_files) > 20:
-        out.print(f"  [dim]… {len(status.skipped_files) - 20} more (see --json)[/]")

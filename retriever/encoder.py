@@ -61,13 +61,19 @@ def load_text_counter(name: str) -> Callable[[str], int]:
     from tokenizers import Tokenizer
 
     directory = Path(name).expanduser()
-    path = directory / "tokenizer.json" if directory.is_dir() else None
-    if path is None or not path.is_file():
-        cached = try_to_load_from_cache(name, "tokenizer.json") if name.count("/") == 1 else None
+    path = directory / "tokenizer.json"
+    if not path.is_file():
+        try:
+            cached = try_to_load_from_cache(name, "tokenizer.json")
+        except ValueError:  # not a valid hub id either
+            cached = None
         path = Path(cached) if isinstance(cached, str) else None
     if path is None:
         raise InvalidQueryError(f"tokenizer {name!r} is not available locally")
-    tokenizer = Tokenizer.from_file(str(path))
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as error:  # a file that is not a tokenizer
+        raise InvalidQueryError(f"tokenizer {name!r} cannot be loaded: {error}") from None
     tokenizer.no_truncation()
     return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
 

@@ -12,9 +12,14 @@ RRF_K = 60
 def reciprocal_rank_fusion(
     rankings: Sequence[Sequence[tuple[int, float]]], limit: int, constant: int = RRF_K
 ) -> list[tuple[int, float]]:
-    """Fuse rankings of (id, score) pairs, best first, into the best ``limit`` (id, fused)."""
+    """Fuse rankings of (id, score) pairs, best first, into the best ``limit`` (id, fused).
+
+    Fused scores are scaled so that an item ranked first by every ranking scores 1.0.
+    """
     fused: dict[int, float] = {}
     for ranking in rankings:
         for rank, (item, _) in enumerate(ranking, start=1):
             fused[item] = fused.get(item, 0.0) + 1.0 / (constant + rank)
-    return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)[:limit]
+    best = len(rankings) / (constant + 1)
+    ranked = sorted(fused.items(), key=lambda pair: pair[1], reverse=True)[:limit]
+    return [(item, score / best) for item, score in ranked]

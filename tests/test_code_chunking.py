@@ -879,97 +879,152 @@ SOURCES: dict[str, str] = {
 #: Top-level definitions, each one whole chunk when the budget is generous.
 TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
     "python": {
-        ("class", "Product"), ("class", "Inventory"),
-        ("function", "total_value"), ("function", "refresh"),
+        ("class", "Product"),
+        ("class", "Inventory"),
+        ("function", "total_value"),
+        ("function", "refresh"),
     },
     "javascript": {
-        ("class", "Cart"), ("function", "describe"), ("function", "discount"),
-        ("function", "legacyTotal"), ("function", "lineIds"),
+        ("class", "Cart"),
+        ("function", "describe"),
+        ("function", "discount"),
+        ("function", "legacyTotal"),
+        ("function", "lineIds"),
     },
     "typescript": {
-        ("type", "UserId"), ("interface", "Repository"), ("enum", "Role"),
-        ("class", "UserService"), ("namespace", "Validation"), ("function", "greet"),
+        ("type", "UserId"),
+        ("interface", "Repository"),
+        ("enum", "Role"),
+        ("class", "UserService"),
+        ("namespace", "Validation"),
+        ("function", "greet"),
         ("function", "hasRole"),
     },
     "tsx": {
-        ("type", "Props"), ("function", "TodoList"), ("function", "TodoItem"),
-        ("interface", "ItemProps"), ("class", "ErrorBoundary"),
+        ("type", "Props"),
+        ("function", "TodoList"),
+        ("function", "TodoItem"),
+        ("interface", "ItemProps"),
+        ("class", "ErrorBoundary"),
     },
     "go": {
-        ("struct", "Item"), ("interface", "Store"), ("struct", "Server"),
-        ("function", "NewServer"), ("method", "Server.ServeHTTP"), ("method", "Server.get"),
+        ("struct", "Item"),
+        ("interface", "Store"),
+        ("struct", "Server"),
+        ("function", "NewServer"),
+        ("method", "Server.ServeHTTP"),
+        ("method", "Server.get"),
         ("method", "Server.put"),
     },
     "rust": {
-        ("enum", "StoreError"), ("struct", "Store"), ("trait", "Describe"), ("impl", "Store"),
-        ("function", "merge"), ("namespace", "tests"),
+        ("enum", "StoreError"),
+        ("struct", "Store"),
+        ("trait", "Describe"),
+        ("impl", "Store"),
+        ("function", "merge"),
+        ("namespace", "tests"),
     },
     "java": {
-        ("class", "Library"), ("interface", "Catalog"), ("enum", "Genre"), ("class", "Book"),
+        ("class", "Library"),
+        ("interface", "Catalog"),
+        ("enum", "Genre"),
+        ("class", "Book"),
     },
     "c": {
-        ("struct", "Ring"), ("struct", "stats"), ("enum", "ring_status"),
-        ("function", "ring_new"), ("function", "ring_push"), ("function", "ring_pop"),
-        ("function", "ring_dump"), ("function", "ring_free"),
+        ("struct", "Ring"),
+        ("struct", "stats"),
+        ("enum", "ring_status"),
+        ("function", "ring_new"),
+        ("function", "ring_push"),
+        ("function", "ring_pop"),
+        ("function", "ring_dump"),
+        ("function", "ring_free"),
     },
     "cpp": {("namespace", "geo"), ("function", "total_area"), ("function", "main")},
     "csharp": {("namespace", "Billing.Invoices")},
     "ruby": {("namespace", "Shipping"), ("function", "ship")},
     "php": {
-        ("interface", "App.Billing.PriceFormatter"), ("class", "App.Billing.DiscountService"),
-        ("trait", "App.Billing.LogsActivity"), ("function", "App.Billing.loyalty_percent"),
+        ("interface", "App.Billing.PriceFormatter"),
+        ("class", "App.Billing.DiscountService"),
+        ("trait", "App.Billing.LogsActivity"),
+        ("function", "App.Billing.loyalty_percent"),
     },
-    "bash": {("function", "log"), ("function", "build"), ("function", "deploy"),
-             ("function", "usage")},
+    "bash": {
+        ("function", "log"),
+        ("function", "build"),
+        ("function", "deploy"),
+        ("function", "usage"),
+    },
 }
 
 #: Members that get chunks of their own once their container no longer fits.
 MEMBERS: dict[str, set[tuple[str, str]]] = {
     "python": {
-        ("method", "Product.label"), ("method", "Inventory.__init__"),
-        ("method", "Inventory.add"), ("method", "Inventory.remove"),
-        ("method", "Inventory.low_stock"), ("class", "Inventory.Report"),
+        ("method", "Product.label"),
+        ("method", "Inventory.__init__"),
+        ("method", "Inventory.add"),
+        ("method", "Inventory.remove"),
+        ("method", "Inventory.low_stock"),
+        ("class", "Inventory.Report"),
     },
     "javascript": {
-        ("method", "Cart.constructor"), ("method", "Cart.add"), ("method", "Cart.total"),
+        ("method", "Cart.constructor"),
+        ("method", "Cart.add"),
+        ("method", "Cart.total"),
         ("method", "Cart.empty"),
     },
     "typescript": {
-        ("method", "UserService.constructor"), ("method", "UserService.find"),
-        ("method", "UserService.save"), ("function", "Validation.isEmail"),
+        ("method", "UserService.constructor"),
+        ("method", "UserService.find"),
+        ("method", "UserService.save"),
+        ("function", "Validation.isEmail"),
     },
     "tsx": {
-        ("method", "ErrorBoundary.getDerivedStateFromError"), ("method", "ErrorBoundary.render"),
+        ("method", "ErrorBoundary.getDerivedStateFromError"),
+        ("method", "ErrorBoundary.render"),
     },
     "go": {("method", "Server.ServeHTTP")},
     "rust": {
-        ("method", "Store.new"), ("method", "Store.insert"), ("method", "Store.get"),
-        ("method", "Store.fmt"), ("function", "tests.insert_then_get"),
+        ("method", "Store.new"),
+        ("method", "Store.insert"),
+        ("method", "Store.get"),
+        ("method", "Store.fmt"),
+        ("function", "tests.insert_then_get"),
     },
     "java": {
-        ("method", "Library.Library"), ("method", "Library.find"),
-        ("method", "Library.toString"), ("class", "Library.Shelf"),
+        ("method", "Library.Library"),
+        ("method", "Library.find"),
+        ("method", "Library.toString"),
+        ("class", "Library.Shelf"),
         ("method", "Genre.display"),
     },
     "c": {("function", "ring_push")},
     "cpp": {
-        ("class", "geo.Shape"), ("method", "geo.Shape.describe"), ("class", "geo.Circle"),
-        ("method", "geo.Circle.name"), ("function", "geo.Circle.area"),
-        ("function", "geo.clamp"), ("struct", "geo.Point"),
+        ("class", "geo.Shape"),
+        ("method", "geo.Shape.describe"),
+        ("class", "geo.Circle"),
+        ("method", "geo.Circle.name"),
+        ("function", "geo.Circle.area"),
+        ("function", "geo.clamp"),
+        ("struct", "geo.Point"),
     },
     "csharp": {
-        ("class", "Billing.Invoices.InvoiceLine"), ("enum", "Billing.Invoices.InvoiceState"),
+        ("class", "Billing.Invoices.InvoiceLine"),
+        ("enum", "Billing.Invoices.InvoiceState"),
         ("interface", "Billing.Invoices.IInvoiceRepository"),
         ("method", "Billing.Invoices.Invoice.Invoice"),
         ("method", "Billing.Invoices.Invoice.Total"),
-        ("method", "Billing.Invoices.Invoice.MarkPaid"), ("struct", "Billing.Invoices.Money"),
+        ("method", "Billing.Invoices.Invoice.MarkPaid"),
+        ("struct", "Billing.Invoices.Money"),
     },
     "ruby": {
-        ("class", "Shipping.RateCalculator"), ("method", "Shipping.RateCalculator.initialize"),
+        ("class", "Shipping.RateCalculator"),
+        ("method", "Shipping.RateCalculator.initialize"),
         ("method", "Shipping.RateCalculator.rate_for"),
         ("method", "Shipping.RateCalculator.from_json"),
         ("method", "Shipping.RateCalculator.default"),
-        ("method", "Shipping.RateCalculator.round"), ("function", "Shipping.version"),
+        ("method", "Shipping.RateCalculator.round"),
+        ("function", "Shipping.version"),
     },
     "php": {
         ("method", "App.Billing.DiscountService.__construct"),
@@ -1028,38 +1083,80 @@ def test_small_budget_gives_members_their_own_chunks(
 @pytest.mark.parametrize(
     ("language", "source", "expected"),
     [
-        ("python", "class Outer:\n    class Inner:\n        def m(self):\n            pass\n",
-         {("class", "Outer"), ("class", "Outer.Inner"), ("method", "Outer.Inner.m")}),
+        (
+            "python",
+            "class Outer:\n    class Inner:\n        def m(self):\n            pass\n",
+            {("class", "Outer"), ("class", "Outer.Inner"), ("method", "Outer.Inner.m")},
+        ),
         ("python", "@decorator\nasync def fetch():\n    pass\n", {("function", "fetch")}),
-        ("javascript", "export default function () {}\nlet f = function named() {};\n",
-         {("function", None), ("function", "f")}),
-        ("javascript", "const Widget = class {\n  draw() {}\n};\n",
-         {("class", "Widget"), ("method", "Widget.draw")}),
-        ("typescript", "declare module \"vendor\" {\n  export function load(): void;\n}\n",
-         {("namespace", "vendor")}),
-        ("typescript", "abstract class Base {\n  abstract run(): void;\n  stop() {}\n}\n",
-         {("class", "Base"), ("method", "Base.stop")}),
-        ("go", "package p\n\nfunc (l *List[T]) Push(v T) {}\n\ntype ID = string\n",
-         {("method", "List.Push"), ("type", "ID")}),
-        ("rust", "impl<T: Clone> fmt::Debug for Wrapper<T> {\n    fn fmt(&self) {}\n}\n",
-         {("impl", "Wrapper"), ("method", "Wrapper.fmt")}),
+        (
+            "javascript",
+            "export default function () {}\nlet f = function named() {};\n",
+            {("function", None), ("function", "f")},
+        ),
+        (
+            "javascript",
+            "const Widget = class {\n  draw() {}\n};\n",
+            {("class", "Widget"), ("method", "Widget.draw")},
+        ),
+        (
+            "typescript",
+            'declare module "vendor" {\n  export function load(): void;\n}\n',
+            {("namespace", "vendor")},
+        ),
+        (
+            "typescript",
+            "abstract class Base {\n  abstract run(): void;\n  stop() {}\n}\n",
+            {("class", "Base"), ("method", "Base.stop")},
+        ),
+        (
+            "go",
+            "package p\n\nfunc (l *List[T]) Push(v T) {}\n\ntype ID = string\n",
+            {("method", "List.Push"), ("type", "ID")},
+        ),
+        (
+            "rust",
+            "impl<T: Clone> fmt::Debug for Wrapper<T> {\n    fn fmt(&self) {}\n}\n",
+            {("impl", "Wrapper"), ("method", "Wrapper.fmt")},
+        ),
         ("rust", "mod outer;\nunion Bits { a: u32 }\n", {("struct", "Bits")}),
-        ("c", "typedef int count_t;\nstruct fwd;\nstatic int *make(void) { return 0; }\n",
-         {("function", "make")}),
-        ("cpp", "namespace ns {\nvoid Class::method() {}\n}\n",
-         {("namespace", "ns"), ("function", "ns.Class.method")}),
-        ("cpp", "template <typename T>\nclass Box {\n  T get() { return t; }\n  T t;\n};\n",
-         {("class", "Box"), ("method", "Box.get")}),
-        ("cpp", "extern \"C\" {\nint api(void) { return 1; }\n}\n", {("function", "api")}),
-        ("csharp", "namespace Shop.Core;\n\npublic class Cart\n{\n    public Cart() {}\n}\n",
-         {("class", "Shop.Core.Cart"), ("method", "Shop.Core.Cart.Cart")}),
+        (
+            "c",
+            "typedef int count_t;\nstruct fwd;\nstatic int *make(void) { return 0; }\n",
+            {("function", "make")},
+        ),
+        (
+            "cpp",
+            "namespace ns {\nvoid Class::method() {}\n}\n",
+            {("namespace", "ns"), ("function", "ns.Class.method")},
+        ),
+        (
+            "cpp",
+            "template <typename T>\nclass Box {\n  T get() { return t; }\n  T t;\n};\n",
+            {("class", "Box"), ("method", "Box.get")},
+        ),
+        ("cpp", 'extern "C" {\nint api(void) { return 1; }\n}\n', {("function", "api")}),
+        (
+            "csharp",
+            "namespace Shop.Core;\n\npublic class Cart\n{\n    public Cart() {}\n}\n",
+            {("class", "Shop.Core.Cart"), ("method", "Shop.Core.Cart.Cart")},
+        ),
         ("java", "@interface Audit {\n  String value();\n}\n", {("interface", "Audit")}),
-        ("ruby", "class A::B\n  def self.build; end\nend\n",
-         {("class", "A.B"), ("method", "A.B.build")}),
-        ("php", "<?php\nnamespace Shop {\n    function total() {}\n}\n",
-         {("namespace", "Shop"), ("function", "Shop.total")}),
-        ("bash", "function a {\n  :\n}\nb() ( echo sub )\n",
-         {("function", "a"), ("function", "b")}),
+        (
+            "ruby",
+            "class A::B\n  def self.build; end\nend\n",
+            {("class", "A.B"), ("method", "A.B.build")},
+        ),
+        (
+            "php",
+            "<?php\nnamespace Shop {\n    function total() {}\n}\n",
+            {("namespace", "Shop"), ("function", "Shop.total")},
+        ),
+        (
+            "bash",
+            "function a {\n  :\n}\nb() ( echo sub )\n",
+            {("function", "a"), ("function", "b")},
+        ),
     ],
 )
 def test_qualified_symbols(
@@ -1071,27 +1168,66 @@ def test_qualified_symbols(
 #: (header, statement with {i}, footer, kind, symbol) of one function per language.
 BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
     "python": ("def big(n):\n", "    value{i} = compute({i}, n)\n", "", "function", "big"),
-    "javascript": ("function big(n) {\n", "  const value{i} = compute({i}, n);\n", "}\n",
-                   "function", "big"),
-    "typescript": ("function big(n: number): void {\n", "  const value{i} = compute({i}, n);\n",
-                   "}\n", "function", "big"),
-    "tsx": ("const big = (n: number) => {\n", "  const value{i} = compute({i}, n);\n", "};\n",
-            "function", "big"),
+    "javascript": (
+        "function big(n) {\n",
+        "  const value{i} = compute({i}, n);\n",
+        "}\n",
+        "function",
+        "big",
+    ),
+    "typescript": (
+        "function big(n: number): void {\n",
+        "  const value{i} = compute({i}, n);\n",
+        "}\n",
+        "function",
+        "big",
+    ),
+    "tsx": (
+        "const big = (n: number) => {\n",
+        "  const value{i} = compute({i}, n);\n",
+        "};\n",
+        "function",
+        "big",
+    ),
     "go": ("func big(n int) {\n", "\tvalue{i} := compute({i}, n)\n", "}\n", "function", "big"),
-    "rust": ("fn big(n: i32) {\n", "    let value{i} = compute({i}, n);\n", "}\n",
-             "function", "big"),
-    "java": ("class Holder {\n  void big(int n) {\n", "    int value{i} = compute({i}, n);\n",
-             "  }\n}\n", "method", "Holder.big"),
-    "c": ("void big(int n) {\n", "    int value{i} = compute({i}, n);\n", "}\n",
-          "function", "big"),
-    "cpp": ("void big(int n) {\n", "    auto value{i} = compute({i}, n);\n", "}\n",
-            "function", "big"),
-    "csharp": ("class Holder {\n  void Big(int n) {\n", "    var value{i} = Compute({i}, n);\n",
-               "  }\n}\n", "method", "Holder.Big"),
+    "rust": (
+        "fn big(n: i32) {\n",
+        "    let value{i} = compute({i}, n);\n",
+        "}\n",
+        "function",
+        "big",
+    ),
+    "java": (
+        "class Holder {\n  void big(int n) {\n",
+        "    int value{i} = compute({i}, n);\n",
+        "  }\n}\n",
+        "method",
+        "Holder.big",
+    ),
+    "c": ("void big(int n) {\n", "    int value{i} = compute({i}, n);\n", "}\n", "function", "big"),
+    "cpp": (
+        "void big(int n) {\n",
+        "    auto value{i} = compute({i}, n);\n",
+        "}\n",
+        "function",
+        "big",
+    ),
+    "csharp": (
+        "class Holder {\n  void Big(int n) {\n",
+        "    var value{i} = Compute({i}, n);\n",
+        "  }\n}\n",
+        "method",
+        "Holder.Big",
+    ),
     "ruby": ("def big(n)\n", "  value{i} = compute({i}, n)\n", "end\n", "function", "big"),
-    "php": ("<?php\nfunction big($n) {\n", "    $value{i} = compute({i}, $n);\n", "}\n",
-            "function", "big"),
-    "bash": ("big() {\n", "  value{i}=$(compute {i} \"$1\")\n", "}\n", "function", "big"),
+    "php": (
+        "<?php\nfunction big($n) {\n",
+        "    $value{i} = compute({i}, $n);\n",
+        "}\n",
+        "function",
+        "big",
+    ),
+    "bash": ("big() {\n", '  value{i}=$(compute {i} "$1")\n', "}\n", "function", "big"),
 }
 
 
@@ -1105,8 +1241,9 @@ def test_oversized_function_splits_at_statements(language: str, word_count: Toke
     assert len(pieces) > 3 and all(c.kind == kind for c in pieces)
     assert "".join(c.text for c in pieces) in source
     for c in pieces[1:]:
-        assert c.text.lstrip().startswith(("value", "const value", "let value", "int value",
-                                           "auto value", "var value", "$value")), c.text
+        assert c.text.lstrip().startswith(
+            ("value", "const value", "let value", "int value", "auto value", "var value", "$value")
+        ), c.text
 
 
 def test_oversized_statement_splits_at_its_own_statements(word_count: TokenCounter) -> None:
@@ -1153,8 +1290,11 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
         "    def κατάθεση(self, ποσό):\n        self.υπόλοιπο += ποσό  # προσθήκη ✅\n\n"
         "    def ανάληψη(self, ποσό):\n        return 'όχι 🚫' if ποσό > ΌΡΙΟ else ποσό\n\n\n"
         "def σύνολο(λογαριασμοί):\n    return sum(λ.υπόλοιπο for λ in λογαριασμοί)\n",
-        {("method", "Λογαριασμός.κατάθεση"), ("method", "Λογαριασμός.ανάληψη"),
-         ("function", "σύνολο")},
+        {
+            ("method", "Λογαριασμός.κατάθεση"),
+            ("method", "Λογαριασμός.ανάληψη"),
+            ("function", "σύνολο"),
+        },
     ),
     "javascript": (
         "// Καλάθι 🛒\nconst σύμβολο = '€';\n\nclass Καλάθι {\n  προσθήκη(είδος) {\n"
@@ -1164,7 +1304,7 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
     ),
     "go": (
         "package main\n\n// Χαιρετισμός 👋\nfunc Γεια(όνομα string) string {\n"
-        "\treturn \"Γεια σου, \" + όνομα + \" 😀\"\n}\n\ntype Σημείο struct {\n\tΧ int\n}\n\n"
+        '\treturn "Γεια σου, " + όνομα + " 😀"\n}\n\ntype Σημείο struct {\n\tΧ int\n}\n\n'
         "func (σ Σημείο) Διπλό() int {\n\treturn σ.Χ * 2 // διπλάσιο ✌️\n}\n",
         {("function", "Γεια"), ("struct", "Σημείο"), ("method", "Σημείο.Διπλό")},
     ),
@@ -1202,7 +1342,9 @@ def test_comments_and_decorators_join_their_definition(word_count: TokenCounter)
     source = "import os\n\n# Explains f.\n@cache\ndef f():\n    return 1\n\n# Alone.\n\nX = 1\n"
     chunks = chunk(source, "python", 512, word_count)
     assert [(c.kind, c.symbol) for c in chunks] == [
-        ("module", None), ("function", "f"), ("module", None)
+        ("module", None),
+        ("function", "f"),
+        ("module", None),
     ]
     assert chunks[1].text == "# Explains f.\n@cache\ndef f():\n    return 1\n\n"
     rust = "/// Doc.\n#[derive(Debug)]\nstruct S {\n    a: i32,\n}\n"

@@ -86,5 +86,6 @@ def test_context_through_the_engine(tmp_path: Path, tiny_modernbert: Path) -> No
         assert all(p.citation.startswith("a.md:") for p in context.passages)
         with pytest.raises(InvalidQueryError, match="token_budget"):
             retriever.context("retry", token_budget=0)
-        with pytest.raises(InvalidQueryError, match="not available locally"):
-            retriever.context("retry", token_budget=100, tokenizer="no/such-tokenizer")
+        for missing in ("no/such-tokenizer", "/etc", "not a hub id!"):
+            with pytest.raises(InvalidQueryError, match="not available locally"):
+                retriever.context("retry", token_budget=100, tokenizer=missing)

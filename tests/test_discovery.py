@@ -72,23 +72,45 @@ def load_bytes(root: Path, name: str, data: bytes) -> LoadedFile | Skipped:
 
 
 def test_nested_ignore_files(tmp_path: Path) -> None:
-    build(tmp_path, {
-        ".gitignore": "*.log\n!keep.log\nbuild/\n!build/rescued.py\n/secret.txt\n",
-        ".ignore": "notes/\n!special.log\n",
-        ".git/info/exclude": "private.md\n",
-        "a.py": "", "debug.log": "", "keep.log": "", "special.log": "", "x.tmp": "",
-        "build/out.py": "", "build/rescued.py": "",  # a parent that is ignored stays ignored
-        "secret.txt": "", "private.md": "", "notes/n.md": "",
-        "src/.gitignore": "!debug.log\n*.tmp\n",
-        "src/build": "",  # a file: the directory-only ``build/`` does not match it
-        "src/debug.log": "", "src/secret.txt": "", "src/x.tmp": "",
-        "src/deep/.gitignore": "!*.tmp\n", "src/deep/y.tmp": "",
-    })
+    build(
+        tmp_path,
+        {
+            ".gitignore": "*.log\n!keep.log\nbuild/\n!build/rescued.py\n/secret.txt\n",
+            ".ignore": "notes/\n!special.log\n",
+            ".git/info/exclude": "private.md\n",
+            "a.py": "",
+            "debug.log": "",
+            "keep.log": "",
+            "special.log": "",
+            "x.tmp": "",
+            "build/out.py": "",
+            "build/rescued.py": "",  # a parent that is ignored stays ignored
+            "secret.txt": "",
+            "private.md": "",
+            "notes/n.md": "",
+            "src/.gitignore": "!debug.log\n*.tmp\n",
+            "src/build": "",  # a file: the directory-only ``build/`` does not match it
+            "src/debug.log": "",
+            "src/secret.txt": "",
+            "src/x.tmp": "",
+            "src/deep/.gitignore": "!*.tmp\n",
+            "src/deep/y.tmp": "",
+        },
+    )
     found, skipped = walk(tmp_path)
     assert found == [
-        ".gitignore", ".ignore", "a.py", "keep.log", "special.log",
-        "src/.gitignore", "src/build", "src/debug.log", "src/deep/.gitignore", "src/deep/y.tmp",
-        "src/secret.txt", "x.tmp",
+        ".gitignore",
+        ".ignore",
+        "a.py",
+        "keep.log",
+        "special.log",
+        "src/.gitignore",
+        "src/build",
+        "src/debug.log",
+        "src/deep/.gitignore",
+        "src/deep/y.tmp",
+        "src/secret.txt",
+        "x.tmp",
     ]
     assert skipped == {}
 
@@ -125,10 +147,14 @@ def test_links_out_of_the_root_are_refused(tmp_path: Path) -> None:
     link(root, "leak.txt", outside / "secret.txt")
     link(root, "leakdir", outside)
     link(root, "sub/relative", "../../outside")
-    assert walk(root) == (["a.py"], {
-        "leak.txt": "symlink-outside-root", "leakdir": "symlink-outside-root",
-        "sub/relative": "symlink-outside-root",
-    })
+    assert walk(root) == (
+        ["a.py"],
+        {
+            "leak.txt": "symlink-outside-root",
+            "leakdir": "symlink-outside-root",
+            "sub/relative": "symlink-outside-root",
+        },
+    )
     details = {item.detail for item in discover(root) if isinstance(item, Skipped)}
     assert f"-> {outside.resolve()}" in details
 
@@ -139,10 +165,15 @@ def test_link_loops_terminate(tmp_path: Path) -> None:
     link(tmp_path, "self", "self")
     link(tmp_path, "ping", "pong")
     link(tmp_path, "pong", "ping")
-    assert walk(tmp_path) == (["sub/a.py"], {
-        "sub/up": "symlink-loop", "self": "symlink-loop", "ping": "symlink-loop",
-        "pong": "symlink-loop",
-    })
+    assert walk(tmp_path) == (
+        ["sub/a.py"],
+        {
+            "sub/up": "symlink-loop",
+            "self": "symlink-loop",
+            "ping": "symlink-loop",
+            "pong": "symlink-loop",
+        },
+    )
 
 
 def test_file_reached_twice_is_indexed_once_at_its_real_path(tmp_path: Path) -> None:
@@ -150,15 +181,27 @@ def test_file_reached_twice_is_indexed_once_at_its_real_path(tmp_path: Path) -> 
     link(tmp_path, "a_link.txt", "z.txt")  # sorts before its target
     link(tmp_path, "docs/alias.txt", "../z.txt")
     link(tmp_path, "docs_link", "docs")
-    assert walk(tmp_path) == (["docs/real.md", "z.txt"], {
-        "a_link.txt": "symlink-loop", "docs/alias.txt": "symlink-loop",
-        "docs_link": "symlink-loop",
-    })
+    assert walk(tmp_path) == (
+        ["docs/real.md", "z.txt"],
+        {
+            "a_link.txt": "symlink-loop",
+            "docs/alias.txt": "symlink-loop",
+            "docs_link": "symlink-loop",
+        },
+    )
 
 
 def test_links_do_not_expose_what_the_tree_hides(tmp_path: Path) -> None:
-    build(tmp_path, {".gitignore": "build/\n", "build/out.js": "", ".git/config": "",
-                     "env/pyvenv.cfg": "", "env/site.py": ""})
+    build(
+        tmp_path,
+        {
+            ".gitignore": "build/\n",
+            "build/out.js": "",
+            ".git/config": "",
+            "env/pyvenv.cfg": "",
+            "env/site.py": "",
+        },
+    )
     link(tmp_path, "latest", "build")
     link(tmp_path, "out.js", "build/out.js")
     link(tmp_path, "git", ".git")
@@ -177,16 +220,33 @@ def test_dangling_link_is_unreadable(tmp_path: Path) -> None:
 # --- checks by name and size ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "why"), [
-    ("package-lock.json", "lockfile"), ("yarn.lock", "lockfile"), ("Cargo.lock", "lockfile"),
-    ("poetry.lock", "lockfile"), ("Pipfile.lock", "lockfile"), ("uv.lock", "lockfile"),
-    ("go.sum", "lockfile"), ("bun.lockb", "lockfile"),
-    ("app.min.js", "minified"), ("style.min.css", "minified"), ("app.js.map", "minified"),
-    ("api_pb2.py", "generated"), ("api_pb2_grpc.py", "generated"), ("api.pb.go", "generated"),
-    ("schema.generated.ts", "generated"), ("model.g.dart", "generated"),
-    ("logo.PNG", "binary"), ("lib.so", "binary"), ("paper.pdf", "binary"),
-    ("data.sqlite", "binary"), ("mod.pyc", "binary"), ("font.woff2", "binary"),
-])
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("package-lock.json", "lockfile"),
+        ("yarn.lock", "lockfile"),
+        ("Cargo.lock", "lockfile"),
+        ("poetry.lock", "lockfile"),
+        ("Pipfile.lock", "lockfile"),
+        ("uv.lock", "lockfile"),
+        ("go.sum", "lockfile"),
+        ("bun.lockb", "lockfile"),
+        ("app.min.js", "minified"),
+        ("style.min.css", "minified"),
+        ("app.js.map", "minified"),
+        ("api_pb2.py", "generated"),
+        ("api_pb2_grpc.py", "generated"),
+        ("api.pb.go", "generated"),
+        ("schema.generated.ts", "generated"),
+        ("model.g.dart", "generated"),
+        ("logo.PNG", "binary"),
+        ("lib.so", "binary"),
+        ("paper.pdf", "binary"),
+        ("data.sqlite", "binary"),
+        ("mod.pyc", "binary"),
+        ("font.woff2", "binary"),
+    ],
+)
 def test_skipped_by_name(tmp_path: Path, name: str, why: str) -> None:
     build(tmp_path, {name: "x"})
     assert walk(tmp_path) == ([], {name: why})
@@ -211,18 +271,31 @@ def test_load_rechecks_the_cap_on_the_bytes_read(tmp_path: Path) -> None:
 # --- checks by content ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "text", "encoding"), [
-    (b"plain\n", "plain\n", "utf-8"),
-    (codecs.BOM_UTF8 + "h\u00e9llo\n".encode(), "h\u00e9llo\n", "utf-8-sig"),
-    (codecs.BOM_UTF16_LE + "h\u00e9llo\n".encode("utf-16-le"), "h\u00e9llo\n", "utf-16-le"),
-    (codecs.BOM_UTF16_BE + "h\u00e9llo\n".encode("utf-16-be"), "h\u00e9llo\n", "utf-16-be"),
-    (codecs.BOM_UTF32_LE + "h\u00e9llo\n".encode("utf-32-le"), "h\u00e9llo\n", "utf-32-le"),
-    ("caf\u00e9 \u00a35\n".encode("latin-1"), "caf\u00e9 \u00a35\n", "cp1252"),
-    (b"\x81\x8d raw\n", "\x81\x8d raw\n", "latin-1"),  # bytes cp1252 leaves undefined
-    (b"ok \xc3\xa9 then \xff bad\n", "ok \u00c3\u00a9 then \u00ff bad\n", "cp1252"),
-    (b"a\r\nb\r\n", "a\r\nb\r\n", "utf-8"),  # CRLF kept so offsets stay true
-], ids=["utf8", "utf8-bom", "utf16le", "utf16be", "utf32le", "latin1", "undefined-cp1252",
-        "invalid-utf8", "crlf"])
+@pytest.mark.parametrize(
+    ("data", "text", "encoding"),
+    [
+        (b"plain\n", "plain\n", "utf-8"),
+        (codecs.BOM_UTF8 + "h\u00e9llo\n".encode(), "h\u00e9llo\n", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE + "h\u00e9llo\n".encode("utf-16-le"), "h\u00e9llo\n", "utf-16-le"),
+        (codecs.BOM_UTF16_BE + "h\u00e9llo\n".encode("utf-16-be"), "h\u00e9llo\n", "utf-16-be"),
+        (codecs.BOM_UTF32_LE + "h\u00e9llo\n".encode("utf-32-le"), "h\u00e9llo\n", "utf-32-le"),
+        ("caf\u00e9 \u00a35\n".encode("latin-1"), "caf\u00e9 \u00a35\n", "cp1252"),
+        (b"\x81\x8d raw\n", "\x81\x8d raw\n", "latin-1"),  # bytes cp1252 leaves undefined
+        (b"ok \xc3\xa9 then \xff bad\n", "ok \u00c3\u00a9 then \u00ff bad\n", "cp1252"),
+        (b"a\r\nb\r\n", "a\r\nb\r\n", "utf-8"),  # CRLF kept so offsets stay true
+    ],
+    ids=[
+        "utf8",
+        "utf8-bom",
+        "utf16le",
+        "utf16be",
+        "utf32le",
+        "latin1",
+        "undefined-cp1252",
+        "invalid-utf8",
+        "crlf",
+    ],
+)
 def test_load_decodes(tmp_path: Path, data: bytes, text: str, encoding: str) -> None:
     loaded = load_bytes(tmp_path, "f.txt", data)
     assert isinstance(loaded, LoadedFile)
@@ -231,29 +304,37 @@ def test_load_decodes(tmp_path: Path, data: bytes, text: str, encoding: str) -> 
     assert decode(data) == (text, encoding)
 
 
-@pytest.mark.parametrize(("name", "data", "why"), [
-    ("nul.txt", b"abc\x00def\n", "binary"),
-    ("bom-nul.txt", codecs.BOM_UTF8 + b"a\x00b", "binary"),
-    ("empty.txt", b"", "empty"),
-    ("blank.txt", b" \n\t\r\n", "empty"),
-    ("blank16.txt", codecs.BOM_UTF16_LE + " \n".encode("utf-16-le"), "empty"),
-    ("app.js", b"var a=1;" * 200, "minified"),
-    ("bundle.js", b"x" * 6000 + b"\n" + b"ok();\n" * 30, "minified"),
-    ("a.py", b"# @generated by tool\nx = 1\n", "generated"),
-    ("a.go", b"// Code generated by protoc-gen-go. DO NOT EDIT.\npackage a\n", "generated"),
-    ("a.ts", b"/* Auto-Generated file */\nexport {};\n", "generated"),
-    ("a.cs", b"// <autogenerated />\nclass A {}\n", "generated"),
-    ("a.rb", b"\n\n\n\n# do not edit\n", "generated"),  # fifth line: still the head
-], ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize(
+    ("name", "data", "why"),
+    [
+        ("nul.txt", b"abc\x00def\n", "binary"),
+        ("bom-nul.txt", codecs.BOM_UTF8 + b"a\x00b", "binary"),
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b" \n\t\r\n", "empty"),
+        ("blank16.txt", codecs.BOM_UTF16_LE + " \n".encode("utf-16-le"), "empty"),
+        ("app.js", b"var a=1;" * 200, "minified"),
+        ("bundle.js", b"x" * 6000 + b"\n" + b"ok();\n" * 30, "minified"),
+        ("a.py", b"# @generated by tool\nx = 1\n", "generated"),
+        ("a.go", b"// Code generated by protoc-gen-go. DO NOT EDIT.\npackage a\n", "generated"),
+        ("a.ts", b"/* Auto-Generated file */\nexport {};\n", "generated"),
+        ("a.cs", b"// <autogenerated />\nclass A {}\n", "generated"),
+        ("a.rb", b"\n\n\n\n# do not edit\n", "generated"),  # fifth line: still the head
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
 def test_load_skips_by_content(tmp_path: Path, name: str, data: bytes, why: str) -> None:
     assert reason(load_bytes(tmp_path, name, data)) == why
 
 
-@pytest.mark.parametrize(("name", "data"), [
-    ("late.rb", b"\n\n\n\n\n# do not edit\n"),  # sixth line: past the head
-    ("long.py", b"x = 1\n" * 500),
-    ("short.js", b"var a=1;" * 120),  # one long line, but under 1 KiB
-], ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("late.rb", b"\n\n\n\n\n# do not edit\n"),  # sixth line: past the head
+        ("long.py", b"x = 1\n" * 500),
+        ("short.js", b"var a=1;" * 120),  # one long line, but under 1 KiB
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
 def test_load_keeps_ordinary_files(tmp_path: Path, name: str, data: bytes) -> None:
     assert isinstance(load_bytes(tmp_path, name, data), LoadedFile)
 
@@ -264,11 +345,14 @@ def test_utf16_text_is_not_binary() -> None:
     assert looks_binary(b"plain ascii".join([b"\x00"] * 2))
 
 
-@pytest.mark.parametrize(("name", "data", "language"), [
-    ("tool", b"#!/usr/bin/env python3\nprint()\n", "python"),
-    ("lib.rs", b"fn main() {}\n", "rust"),
-    ("notes", b"just words\n", "text"),
-])
+@pytest.mark.parametrize(
+    ("name", "data", "language"),
+    [
+        ("tool", b"#!/usr/bin/env python3\nprint()\n", "python"),
+        ("lib.rs", b"fn main() {}\n", "rust"),
+        ("notes", b"just words\n", "text"),
+    ],
+)
 def test_load_detects_language(tmp_path: Path, name: str, data: bytes, language: str) -> None:
     loaded = load_bytes(tmp_path, name, data)
     assert isinstance(loaded, LoadedFile) and loaded.language == language
@@ -304,8 +388,16 @@ def test_missing_root_raises(tmp_path: Path) -> None:
 
 
 def test_odd_file_names(tmp_path: Path) -> None:
-    names = ["with space.py", "\u00fcn\u00efc\u00f6d\u00e9.md", "-dash.txt", "--double.txt",
-             "\u65e5\u672c\u8a9e.txt", "semi;colon.txt", "new\nline.txt", "[brackets].txt"]
+    names = [
+        "with space.py",
+        "\u00fcn\u00efc\u00f6d\u00e9.md",
+        "-dash.txt",
+        "--double.txt",
+        "\u65e5\u672c\u8a9e.txt",
+        "semi;colon.txt",
+        "new\nline.txt",
+        "[brackets].txt",
+    ]
     build(tmp_path, {name: "text\n" for name in names})
     found, skipped = walk(tmp_path)
     assert (sorted(found), skipped) == (sorted(names), {})

@@ -35,9 +35,9 @@ def test_a_document_comes_with_its_chunks_in_order(retriever: Retriever) -> None
     document = retriever.document(summary.doc_id)
     assert document["path"] == "a.py"
     assert [c["symbol"] for c in document["chunks"]] == ["upload", "retry"]
-    assert "".join(c["text"] for c in document["chunks"]) == Path(
-        document["root"], "a.py"
-    ).read_text()
+    assert (
+        "".join(c["text"] for c in document["chunks"]) == Path(document["root"], "a.py").read_text()
+    )
     assert retriever.document("nope") is None
 
 

@@ -82,3 +82,25 @@ def test_eval_on_a_small_dataset(tmp_path: Path, tiny_modernbert: Path) -> None:
         "recall@10",
         "recall@100",
     }
+
+
+def test_eval_command_compares_modes(tmp_path: Path, tiny_modernbert: Path) -> None:
+    from typer.testing import CliRunner
+
+    from retriever.cli import app
+
+    dataset = tmp_path / "set"
+    (dataset / "corpus").mkdir(parents=True)
+    (dataset / "corpus" / "a.py").write_text("def parse_header(line):\n    return line\n")
+    (dataset / "queries.jsonl").write_text(
+        json.dumps({"id": "q", "query": "parse_header", "relevant": [{"path": "a.py"}]}) + "\n"
+    )
+    arguments = ["eval", str(dataset), "--model", str(tiny_modernbert), "--json"]
+    result = CliRunner().invoke(app, [*arguments, "--compare", "dense,lexical,hybrid"])
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.stdout)["results"]
+    assert [r["mode"] for r in results] == ["dense", "lexical", "hybrid"]
+    assert results[1]["metrics"]["mrr@10"] == 1.0
+    assert results[0]["vector_recall_at_10"] == 1.0
+    bad = CliRunner().invoke(app, ["eval", str(tmp_path)])
+    assert bad.exit_code == 1 and "is not a dataset" in bad.stderr

@@ -1,26 +1,24 @@
 "use strict";
-// The search page over the JSON API. Everything is built with DOM nodes and textContent:
-// no innerHTML, so indexed text can never become markup. The URL hash holds the search
-// (#q=...&k=...) and, in the document view, the document and chunk (&doc=...&chunk=...).
+// The search page over the JSON API. Everything is built with DOM nodes and textContent (no
+// innerHTML), so indexed text never becomes markup. The URL hash holds the search (#q=...&k=...)
+// and, in the document view, the document and chunk shown (&doc=...&chunk=...).
 
 const $ = (selector) => document.querySelector(selector);
 const form = $("form.search");
 const keyInput = $("#api-key");
-const errorBox = $("[data-testid=error]");
 const statusLine = $("[data-testid=status]");
 const resultsView = $("[data-testid=results-view]");
 const documentView = $("[data-testid=document-view]");
 const FIELDS = ["q", "k", "path", "lang", "kind"];
+const FILTERS = { path: "path_glob", lang: "language", kind: "kind" }; // hash name -> API name
 const KEY_STORAGE = "retriever.apiKey";
 const SNIPPET_LINES = 10;
-const STOP_WORDS = new Set(
-  ("a an and are as at be by can do does for from how in into is it its not of on or our so " +
-    "that the their there this to use used uses was we were what when where which who why " +
-    "will with you your").split(" "),
-);
+const STOP_WORDS = new Set(("a an and are as at be by can do does for from how in into is it its " +
+  "not of on or our so that the their there this to was we were what when where which who why " +
+  "will with you your").split(" "));
 
 let status = null; // the last GET /v1/status answer
-let shown = null; // the search on screen: {key, scrollY}, so "back" need not fetch again
+let shown = null; // the search on screen, {key, scrollY}: "back" shows it again without a fetch
 let ticket = 0; // only the latest request may render
 
 function el(tag, props = {}, ...children) {
@@ -35,45 +33,30 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-const storage = {
-  get: () => { try { return localStorage.getItem(KEY_STORAGE) || ""; } catch { return ""; } },
-  set: (value) => {
-    try {
-      if (value) localStorage.setItem(KEY_STORAGE, value);
-      else localStorage.removeItem(KEY_STORAGE);
-    } catch { /* storage disabled: the key lives for this page only */ }
-  },
-};
-
 async function api(path, body) {
-  const headers = { Accept: "application/json" };
   const key = keyInput.value.trim();
+  const headers = { Accept: "application/json" };
   if (key) headers.Authorization = `Bearer ${key}`;
-  const init = { method: body === undefined ? "GET" : "POST", headers };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch (error) {
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const init = { method: body === undefined ? "GET" : "POST", headers, body: JSON.stringify(body) };
+  const response = await fetch(path, init).catch((error) => {
     throw new Error(`Cannot reach the server (${error.message}).`);
-  }
+  });
   const data = await response.json().catch(() => null);
   if (response.ok && data) return data;
-  let message = data?.error?.message || (typeof data?.detail === "string" && data.detail)
-    || `The server answered ${response.status} ${response.statusText}.`.replace(" .", ".");
+  let message = data?.error?.message || `The server answered with HTTP ${response.status}.`;
   if (response.status === 401 || response.status === 403) {
     $("details.key").open = true;
-    message += key ? " Check the API key." : " This server needs an API key: enter it below.";
+    message = message.replace(/([^.!?])$/, "$1.") +
+      (key ? " Check the API key." : ' This server needs an API key: enter it under "API key".');
   }
   throw new Error(message);
 }
 
 function showError(message) {
-  errorBox.textContent = message;
-  errorBox.hidden = !message;
+  const box = $("[data-testid=error]");
+  box.textContent = message;
+  box.hidden = !message;
 }
 
 function show(view) {
@@ -81,17 +64,13 @@ function show(view) {
   documentView.hidden = view !== documentView;
 }
 
-function modelName(model) {
-  return typeof model === "string" ? model : model?.model || "no model yet";
-}
+const plural = (count, noun) => `${count.toLocaleString()} ${noun}${count === 1 ? "" : "s"}`;
 
 function renderStatus(extra) {
-  const parts = status
-    ? [modelName(status.model), `${status.documents.toLocaleString()} documents`,
-      `${status.chunks.toLocaleString()} chunks`]
-    : [];
-  if (extra) parts.push(extra);
-  statusLine.textContent = parts.join(" · ") || "Status unavailable";
+  const model = typeof status?.model === "string" ? status.model : status?.model?.model;
+  const parts = status ? [model || "no model yet", plural(status.documents, "document"),
+    plural(status.chunks, "chunk")] : [];
+  statusLine.textContent = [...parts, extra].filter(Boolean).join(" · ") || "Status unavailable";
 }
 
 async function loadStatus() {
@@ -99,55 +78,49 @@ async function loadStatus() {
     status = await api("v1/status");
     const languages = Object.keys(status.languages || {}).sort();
     $("#languages").replaceChildren(...languages.map((name) => el("option", { value: name })));
-    renderStatus();
   } catch (error) {
     status = null;
-    renderStatus();
     showError(error.message);
   }
+  renderStatus();
 }
 
-// A case-insensitive pattern over the query's words, stop words dropped and simple plural and
-// tense endings trimmed, so "failed uploads" marks "fail", "upload", "uploader".
+// A case-insensitive pattern over the query's words, stop words dropped and plural and tense
+// endings trimmed, so that "failed uploads" marks "fail", "upload" and "uploader".
 function termPattern(query) {
   const words = (query || "").toLowerCase().match(/[\p{L}\p{N}_]+/gu) || [];
-  const stems = words
-    .filter((word) => word.length > 2 && !STOP_WORDS.has(word))
-    .map((word) => {
-      const stem = word.replace(/(ies|es|s|ed|ing)$/, "");
-      return stem.length >= 3 ? stem : word;
-    });
+  const stems = words.filter((word) => word.length > 2 && !STOP_WORDS.has(word)).map((word) => {
+    const stem = word.replace(/(ies|es|s|ed|ing)$/, "");
+    return stem.length >= 3 ? stem : word;
+  });
   const unique = [...new Set(stems)].sort((a, b) => b.length - a.length);
   return unique.length ? new RegExp(`(${unique.join("|")})`, "iu") : null;
 }
 
 function marked(text, pattern) {
   if (!pattern) return [text];
-  // split() with one capture group: odd positions are the matches.
+  // split() around one capture group: the matches are at the odd positions.
   return text.split(pattern).map((part, i) => (i % 2 ? el("mark", {}, part) : part));
 }
 
-function splitLines(text) {
-  return text.replace(/\r?\n$/, "").split(/\r?\n/);
-}
+const splitLines = (text) => text.replace(/\r?\n$/, "").split(/\r?\n/);
 
 function codeBlock(lines, firstLine, pattern, props = {}) {
-  const rows = lines.map((line, i) =>
-    el("span", { class: "line" },
-      el("span", { class: "ln", "aria-hidden": "true" }, String(firstLine + i)),
-      ...marked(line, pattern), "\n"));
+  const rows = lines.map((line, i) => el("span", { class: "line" },
+    el("span", { class: "ln", "aria-hidden": "true" }, String(firstLine + i)),
+    ...marked(line, pattern), "\n"));
   return el("pre", { class: `code ${props.class || ""}`, "data-testid": props.testid },
     el("code", {}, ...rows));
 }
 
 function snippet(hit, pattern) {
-  const lines = splitLines(hit.text);
+  const lines = splitLines(hit.text.trimEnd()); // no trailing blank lines in a snippet
   const first = pattern ? lines.findIndex((line) => pattern.test(line)) : 0;
   const from = Math.max(0, Math.min(first - 2, lines.length - SNIPPET_LINES));
   const block = codeBlock(lines.slice(from, from + SNIPPET_LINES), hit.start_line + from, pattern,
     { class: "snippet", testid: "snippet" });
-  if (from > 0) block.classList.add("cut-top");
-  if (from + SNIPPET_LINES < lines.length) block.classList.add("cut-bottom");
+  block.classList.toggle("cut-top", from > 0);
+  block.classList.toggle("cut-bottom", from + SNIPPET_LINES < lines.length);
   return block;
 }
 
@@ -155,39 +128,33 @@ function badge(text, kind) {
   return text ? el("span", { class: `badge ${kind}`, "data-testid": `badge-${kind}` }, text) : null;
 }
 
-function withoutDocument(params) {
-  const copy = new URLSearchParams(params);
-  copy.delete("doc");
-  copy.delete("chunk");
-  return copy;
-}
+// The search part of a hash (or of anything with get()): its non-empty FIELDS, in order.
+const searchOf = (from) =>
+  new URLSearchParams(FIELDS.map((name) => [name, from.get(name)]).filter(([, value]) => value));
 
 function renderHit(hit, pattern, params) {
-  const target = new URLSearchParams(params);
+  const target = searchOf(params);
   target.set("doc", hit.doc_id);
   target.set("chunk", hit.chunk_id);
-  const title = hit.symbol || hit.heading;
+  const [title, lines] = [hit.symbol || hit.heading, `${hit.start_line}-${hit.end_line}`];
   return el("li", { class: "hit", "data-testid": "hit" },
     el("div", { class: "hit-head" },
-      el("code", { class: "location", "data-testid": "hit-location" },
-        `${hit.path}:${hit.start_line}-${hit.end_line}`),
-      title ? el("span", { class: "title", "data-testid": "hit-title" }, title) : null,
+      el("code", { class: "location", "data-testid": "hit-location" }, `${hit.path}:${lines}`),
+      title ? el("span", { class: "title", title, "data-testid": "hit-title" }, title) : null,
       badge(hit.kind, "kind"), badge(hit.language, "language"),
       el("span", { class: "score", title: "score", "data-testid": "hit-score" },
         hit.score.toFixed(3))),
     snippet(hit, pattern),
-    el("a", { class: "view", href: `#${target}`, "data-testid": "view-document",
-      "aria-label": `View document ${hit.path}, lines ${hit.start_line}-${hit.end_line}` },
+    el("a", { class: "view", href: `#${target}`,
+      "data-testid": "view-document", "aria-label": `View document ${hit.path}, lines ${lines}` },
     "view document"));
 }
 
 async function search(params) {
   const mine = ++ticket;
-  const filters = {};
-  if (params.get("path")) filters.path_glob = params.get("path");
-  if (params.get("lang")) filters.language = params.get("lang");
-  if (params.get("kind")) filters.kind = params.get("kind");
   const body = { query: params.get("q"), k: Number(params.get("k")) || 10 };
+  const filters = Object.fromEntries(Object.entries(FILTERS)
+    .filter(([name]) => params.get(name)).map(([name, field]) => [field, params.get(name)]));
   if (Object.keys(filters).length) body.filters = filters;
   resultsView.setAttribute("aria-busy", "true");
   try {
@@ -196,13 +163,11 @@ async function search(params) {
     const pattern = termPattern(body.query);
     $("[data-testid=results]").replaceChildren(
       ...data.hits.map((hit) => renderHit(hit, pattern, params)));
-    const count = data.hits.length;
-    $("[data-testid=summary]").textContent = count
-      ? `${count} result${count === 1 ? "" : "s"} for “${body.query}”`
+    $("[data-testid=summary]").textContent = data.hits.length
+      ? `${plural(data.hits.length, "result")} for “${body.query}”`
       : `No results for “${body.query}”. Try other words or fewer filters.`;
-    if (!status) status = { model: data.model, documents: 0, chunks: 0 };
-    renderStatus(`${data.took_ms} ms`);
-    shown = { key: withoutDocument(params).toString(), scrollY: 0 };
+    renderStatus(`search took ${data.took_ms.toFixed(data.took_ms < 10 ? 1 : 0)} ms`);
+    shown = { key: searchOf(params).toString(), scrollY: 0 };
     showError("");
     show(resultsView);
   } catch (error) {
@@ -225,17 +190,17 @@ function renderChunk(chunk, current, pattern) {
 async function showDocument(params) {
   const mine = ++ticket;
   if (shown && !resultsView.hidden) shown.scrollY = window.scrollY;
-  $("[data-testid=back]").href = `#${withoutDocument(params)}`;
+  $("[data-testid=back]").href = `#${searchOf(params)}`;
   try {
     const doc = await api(`v1/documents/${encodeURIComponent(params.get("doc"))}`);
     if (mine !== ticket) return;
     const chunks = [...doc.chunks].sort((a, b) => a.ordinal - b.ordinal);
     const pattern = termPattern(params.get("q"));
     $("[data-testid=doc-path]").textContent = doc.path;
-    $("[data-testid=doc-meta]").textContent = [doc.language,
-      `${chunks.length} chunk${chunks.length === 1 ? "" : "s"}`, doc.root].filter(Boolean).join(" · ");
-    $("[data-testid=chunks]").replaceChildren(
-      ...chunks.map((chunk) => renderChunk(chunk, chunk.chunk_id === params.get("chunk"), pattern)));
+    $("[data-testid=doc-meta]").textContent =
+      [doc.language, plural(chunks.length, "chunk"), doc.root].filter(Boolean).join(" · ");
+    $("[data-testid=chunks]").replaceChildren(...chunks.map((chunk) =>
+      renderChunk(chunk, chunk.chunk_id === params.get("chunk"), pattern)));
     showError("");
     show(documentView);
     const target = document.getElementById(`chunk-${params.get("chunk")}`) || $("#doc-path");
@@ -251,12 +216,12 @@ function route() {
   for (const name of FIELDS) {
     const field = form.elements[name];
     const value = params.get(name) ?? (name === "k" ? "10" : "");
-    if (name === "k" && ![...field.options].some((o) => o.value === value)) field.add(new Option(value));
-    field.value = value;
+    field.value = value; // the k menu refuses a value it lacks (k=7 in the URL): add it
+    if (field.value !== value && field.add) field.add(new Option(value, value, true, true));
   }
   if (params.get("doc")) showDocument(params);
   else if (!params.get("q")) show(null);
-  else if (shown?.key === params.toString()) {
+  else if (shown?.key === searchOf(params).toString()) {
     show(resultsView);
     window.scrollTo(0, shown.scrollY);
   } else search(params);
@@ -269,18 +234,16 @@ form.addEventListener("submit", (event) => {
     form.elements.q.focus();
     return;
   }
-  const params = new URLSearchParams();
-  for (const name of FIELDS) {
-    const value = form.elements[name].value.trim();
-    if (value) params.set(name, value);
-  }
-  if (`#${params}` === location.hash) search(params); // same search again: refresh it
+  const params = searchOf({ get: (name) => form.elements[name].value.trim() });
+  if (`#${params}` === location.hash) search(params); // the same search again: refresh it
   else location.hash = params.toString();
 });
 
-keyInput.value = storage.get();
-keyInput.addEventListener("input", () => storage.set(keyInput.value.trim()));
+keyInput.addEventListener("input", () => {
+  try { localStorage.setItem(KEY_STORAGE, keyInput.value.trim()); } catch { /* no storage */ }
+});
 keyInput.addEventListener("change", loadStatus);
+try { keyInput.value = localStorage.getItem(KEY_STORAGE) || ""; } catch { /* no storage */ }
 window.addEventListener("hashchange", route);
 loadStatus();
 route();

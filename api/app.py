@@ -1,0 +1,94 @@
+"""The app factory: one FastAPI app over one Retriever. No globals, no environment reading."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
+
+from api import routes
+from api.errors import ApiError, install_error_handlers
+from api.jobs import IndexJob, Warmup
+from api.security import BodyLimit, Keys
+from retriever.engine import Retriever
+from retriever.settings import Settings
+
+#: The web search page and its assets, served at ``/``.
+STATIC = Path(__file__).parent / "static"
+
+DESCRIPTION = """\
+Search an index of documents and source code: ranked, cited passages for LLM applications.
+
+Send `Authorization: Bearer <key>` when the server has API keys configured: a read key for
+search, context, embeddings, status and listing documents; an admin key for writes and
+re-indexing. Errors are `{"error": {"code": ..., "message": ...}}`.
+"""
+
+
+def create_app(retriever: Retriever, settings: Settings | None = None) -> FastAPI:
+    """The HTTP API over ``retriever``; ``settings`` (default: the retriever's own) give the API
+    keys, CORS origins and the request size limit."""
+    settings = settings or retriever.settings
+    warmup = Warmup()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warmup.start(retriever)  # /readyz turns 200 when it is done
+        yield
+
+    app = FastAPI(title="retriever", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.retriever = retriever
+    app.state.keys = Keys.of(settings.api_read_keys, settings.api_admin_keys)
+    app.state.warmup = warmup
+    app.state.index_job = IndexJob(retriever)
+    install_error_handlers(app)
+    for router in (routes.health, routes.read, routes.admin):
+        app.include_router(router)
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    if STATIC.is_dir():  # after every API route: it matches every path
+        app.mount("/", PageFiles(list(app.routes), directory=STATIC, html=True), name="page")
+    return app
+
+
+class PageFiles(StaticFiles):
+    """The page's files. A path under ``/v1`` that reaches it is no page: it gets the API's
+    404, or 405 where an endpoint exists for another method."""
+
+    def __init__(self, api_routes: list[BaseRoute], **options: Any) -> None:
+        super().__init__(**options)
+        self.api_routes = api_routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and (path == "/v1" or path.startswith("/v1/")):
+            allowed = [
+                method
+                for method in ("GET", "POST", "PUT", "DELETE")
+                if any(
+                    route.matches({**scope, "method": method})[0] is Match.FULL
+                    for route in self.api_routes
+                )
+            ]
+            if allowed:
+                raise ApiError(
+                    405,
+                    "method_not_allowed",
+                    f"{scope['method']} is not allowed here; use {', '.join(allowed)}",
+                    {"Allow": ", ".join(allowed)},
+                )
+            raise ApiError(404, "not_found", f"no endpoint at {path}")
+        await super().__call__(scope, receive, send)

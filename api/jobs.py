@@ -1,0 +1,131 @@
+"""Background work of the server: the warm-up behind ``/readyz`` and the re-index job."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from api.errors import ApiError
+from retriever.engine import VIRTUAL_ROOT, Retriever
+from retriever.errors import RetrieverError
+from retriever.types import IndexReport
+
+log = logging.getLogger("retriever.api")
+
+
+class Warmup:
+    """Loads the model and verifies the index in a thread, so the server answers at once and
+    ``/readyz`` says when it can serve."""
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.reason = "warming up: loading the model and verifying the index"
+
+    def start(self, retriever: Retriever) -> threading.Thread:
+        thread = threading.Thread(target=self._run, args=(retriever,), name="retriever-warmup")
+        thread.daemon = True
+        thread.start()
+        return thread
+
+    def _run(self, retriever: Retriever) -> None:
+        try:
+            retriever.warm()
+        except RetrieverError as error:
+            self.reason = f"warm-up failed: {error}"
+        except Exception:
+            log.exception("warm-up failed")
+            self.reason = "warm-up failed unexpectedly; see the server log"
+        else:
+            self.ready = True
+
+
+def roots_to_index(retriever: Retriever) -> list[str]:
+    """The configured roots, else the directories already indexed (never uploaded text)."""
+    if retriever.settings.roots:
+        return [str(root) for root in retriever.settings.roots]
+    return [
+        root for root in retriever.status().roots if root != VIRTUAL_ROOT and Path(root).is_dir()
+    ]
+
+
+class IndexJob:
+    """The server's one re-index job: at most one runs at a time, in a background thread."""
+
+    def __init__(self, retriever: Retriever) -> None:
+        self.retriever = retriever
+        self._guard = threading.Lock()
+        self._state = "idle"
+        self._roots: list[str] = []
+        self._progress: dict[str, Any] = {"done": 0, "total": None, "current": None}
+        self._started_at: float | None = None
+        self._finished_at: float | None = None
+        self._report: IndexReport | None = None
+        self._error: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> dict[str, Any]:
+        """Start re-indexing the roots; 409 while a run is at work or with nothing to index."""
+        with self._guard:
+            if self._state == "running":
+                raise ApiError(409, "job_running", "a re-index job is already running")
+            roots = roots_to_index(self.retriever)
+            if not roots:
+                raise ApiError(
+                    409,
+                    "no_roots",
+                    "nothing to re-index: no roots configured (settings.roots) and no "
+                    "indexed directory exists",
+                )
+            self._state, self._roots = "running", roots
+            self._progress = {"done": 0, "total": None, "current": None}
+            self._started_at, self._finished_at = time.time(), None
+            self._report = self._error = None
+            self._thread = threading.Thread(
+                target=self._run, args=(roots,), name="retriever-index", daemon=True
+            )
+            self._thread.start()
+            return self._snapshot()
+
+    def state(self) -> dict[str, Any]:
+        with self._guard:
+            return self._snapshot()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the running job (if any) to finish."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self, roots: list[str]) -> None:
+        report: IndexReport | None = None
+        error: str | None = None
+        try:
+            report = self.retriever.index(roots, progress=self._advance)
+        except RetrieverError as failure:
+            error = str(failure)
+        except Exception as failure:
+            log.exception("re-index job failed")
+            error = f"unexpected {type(failure).__name__}; see the server log"
+        with self._guard:
+            self._state = "failed" if error else "succeeded"
+            self._report, self._error = report, error
+            self._finished_at = time.time()
+            self._progress["current"] = None
+
+    def _advance(self, done: int, total: int, path: str) -> None:
+        with self._guard:
+            self._progress = {"done": done, "total": total, "current": path or None}
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "state": self._state,
+            "roots": list(self._roots),
+            "progress": dict(self._progress),
+            "started_at": self._started_at,
+            "finished_at": self._finished_at,
+            "report": self._report.to_dict() if self._report else None,
+            "error": self._error,
+        }

@@ -1,0 +1,213 @@
+"""The MCP server: three read-only tools over a Retriever, served over stdio or streamable HTTP.
+
+``python -m api.mcp --index DIR`` (the CLI's ``retriever mcp``) serves stdio for desktop clients;
+:func:`streamable_http_app` is the ASGI app that ``retriever serve`` mounts at ``/mcp``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+from starlette.applications import Starlette
+
+from retriever import Retriever, RetrieverError
+from retriever.context import citation
+
+INSTRUCTIONS = (
+    "Searches one local index of documents and source code. Start with `search` to find where "
+    "something is (each hit cites `path:start-end` and carries a doc_id); use `get_context` for "
+    "a ready-to-paste block of cited passages that answers a question within a token budget; "
+    "use `get_document` with a doc_id from a hit to read the whole file. Cite passages by their "
+    "`path:start-end`."
+)
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+
+
+class SearchHit(BaseModel):
+    """One ranked passage."""
+
+    citation: str = Field(description="Where the passage is: `path:start_line-end_line`.")
+    symbol: str | None = Field(description="Qualified name of the code definition, if code.")
+    heading: str | None = Field(description="Heading breadcrumb of the section, if prose.")
+    score: float = Field(description="Similarity to the query; higher is better.")
+    doc_id: str = Field(description="The document's id, for `get_document`.")
+    text: str = Field(description="The passage, exactly as in the file.")
+
+
+class ContextResult(BaseModel):
+    """Passages for a prompt."""
+
+    context: str = Field(description="Numbered, cited passages, ready to paste into a prompt.")
+    citations: list[str] = Field(description="The passages' `path:start-end`, in context order.")
+    tokens: int = Field(description="Tokens the context takes.")
+
+
+class DocumentChunk(BaseModel):
+    """One chunk of a document, in file order."""
+
+    start_line: int
+    end_line: int
+    kind: str
+    symbol: str | None
+    heading: str | None
+    text: str
+
+
+class DocumentResult(BaseModel):
+    """A whole indexed document, as its chunks."""
+
+    doc_id: str
+    path: str = Field(description="Path relative to the indexed root.")
+    language: str
+    chunks: list[DocumentChunk] = Field(description="The chunks in order; together, the file.")
+
+
+def create_mcp_server(retriever: Retriever) -> MCPServer:
+    """An MCP server whose tools ``search``, ``get_context`` and ``get_document`` call
+    ``retriever``; user errors come back as tool errors with their one-line message."""
+    server: MCPServer = MCPServer(
+        "retriever", instructions=INSTRUCTIONS, log_level="WARNING", version=_version()
+    )
+
+    def search(
+        query: Annotated[str, Field(description="What to look for, in natural language or code.")],
+        k: Annotated[int, Field(description="How many hits to return (1-1000).")] = 10,
+        path_glob: Annotated[
+            str | None, Field(description="Only paths matching this glob, e.g. `src/*.py`.")
+        ] = None,
+        language: Annotated[
+            str | None, Field(description="Only this language, e.g. `python`, `markdown`.")
+        ] = None,
+        kind: Annotated[
+            str | None, Field(description="Only this chunk kind, e.g. `function`, `section`.")
+        ] = None,
+    ) -> list[SearchHit]:
+        """Find the passages of the indexed documents and code most relevant to a query, best
+        first. Use it to locate where something is defined, handled or explained; each hit
+        gives `path:start-end`, the symbol or heading, a score, the text and a doc_id."""
+        filters = {"path_glob": path_glob, "language": language, "kind": kind}
+        with _tool_errors():
+            hits = retriever.search(
+                query, k, {name: value for name, value in filters.items() if value is not None}
+            )
+        return [
+            SearchHit(
+                citation=citation(hit.path, hit.start_line, hit.end_line),
+                symbol=hit.symbol,
+                heading=hit.heading,
+                score=round(hit.score, 4),
+                doc_id=hit.doc_id,
+                text=hit.text,
+            )
+            for hit in hits
+        ]
+
+    def get_context(
+        query: Annotated[str, Field(description="The question the context should answer.")],
+        token_budget: Annotated[int, Field(description="Most tokens the context may take.")] = 2000,
+        k: Annotated[int, Field(description="How many chunks to consider (1-1000).")] = 20,
+    ) -> ContextResult:
+        """Build a prompt-ready context for a question: the most relevant passages, adjacent
+        ones merged and duplicates dropped, each headed by its `path:start-end` citation, cut to
+        a token budget. Use it when you need material to answer from rather than a hit list."""
+        with _tool_errors():
+            result = retriever.context(query, token_budget, k)
+        return ContextResult(
+            context=result.context,
+            citations=[passage.citation for passage in result.passages],
+            tokens=result.tokens,
+        )
+
+    def get_document(
+        doc_id: Annotated[str, Field(description="A doc_id from a `search` hit.")],
+    ) -> DocumentResult:
+        """Read a whole indexed document as its chunks in order (lines, symbol or heading,
+        text). Use it after `search` when a hit's surroundings matter."""
+        with _tool_errors():
+            document = retriever.document(doc_id)
+        if document is None:
+            raise ToolError(f"no document with id {doc_id!r}: take doc_id from a search hit")
+        return DocumentResult(
+            doc_id=document["doc_id"],
+            path=document["path"],
+            language=document["language"],
+            chunks=[DocumentChunk.model_validate(chunk) for chunk in document["chunks"]],
+        )
+
+    for tool in (search, get_context, get_document):
+        description = inspect.cleandoc(tool.__doc__ or "")
+        server.add_tool(tool, description=description, annotations=READ_ONLY)
+    return server
+
+
+def streamable_http_app(retriever: Retriever, *, host: str = "127.0.0.1") -> Starlette:
+    """The MCP server as an ASGI app answering streamable HTTP at its root, to mount at
+    ``/mcp``. Stateless (any replica can answer any request) with JSON responses.
+
+    A mounted app's lifespan does not run by itself: the host app must enter
+    ``app.router.lifespan_context(app)`` in its own lifespan, or requests fail. ``host`` is the
+    address served on; on a loopback address the SDK rejects other Host headers (DNS rebinding
+    protection)."""
+    return create_mcp_server(retriever).streamable_http_app(
+        streamable_http_path="/", stateless_http=True, json_response=True, host=host
+    )
+
+
+def run_stdio(retriever: Retriever) -> None:
+    """Serve the MCP tools over stdin/stdout until the client disconnects."""
+    create_mcp_server(retriever).run("stdio")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="retriever mcp", description="Serve an index's search tools over MCP (stdio)."
+    )
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="index directory [env: RETRIEVER_INDEX; default: .retriever]",
+    )
+    arguments = parser.parse_args(argv)
+    # Before the SDK's own logging setup, which would otherwise log at INFO.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        retriever = Retriever.open(arguments.index, create=False)
+    except RetrieverError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    with retriever:
+        run_stdio(retriever)
+
+
+@contextmanager
+def _tool_errors() -> Iterator[None]:
+    """A user's mistake becomes a tool error with its one-line message, not a crash."""
+    try:
+        yield
+    except RetrieverError as error:
+        raise ToolError(str(error)) from None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("retriever")
+    except PackageNotFoundError:
+        return "0"
+
+
+if __name__ == "__main__":
+    main()

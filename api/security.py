@@ -1,0 +1,167 @@
+"""Who may call what (API keys), how large a request may be, and where the server may bind."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, error_body
+
+Role = Literal["read", "admin"]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key from `api_read_keys` or `api_admin_keys`; not needed when no keys "
+    "are configured.",
+)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The configured API keys. With none at all the API is open (and binds to loopback only)."""
+
+    read: tuple[bytes, ...] = ()  # SHA-256 digests: equal lengths, so timing leaks no length
+    admin: tuple[bytes, ...] = ()
+
+    @classmethod
+    def of(cls, read: Sequence[str], admin: Sequence[str]) -> Keys:
+        return cls(tuple(_digest(k) for k in read if k), tuple(_digest(k) for k in admin if k))
+
+    @property
+    def open(self) -> bool:
+        return not (self.read or self.admin)
+
+    def role(self, given: str) -> Role | None:
+        """The role ``given`` grants. Every configured key is compared, in constant time each,
+        so the time taken says nothing about which key (if any) nearly matched."""
+        candidate = _digest(given)
+        is_read = is_admin = False
+        for key in self.read:
+            is_read |= hmac.compare_digest(candidate, key)
+        for key in self.admin:
+            is_admin |= hmac.compare_digest(candidate, key)
+        return "admin" if is_admin else "read" if is_read else None
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def _role(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Role:
+    keys: Keys = request.app.state.keys
+    if keys.open:
+        return "admin"
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise ApiError(
+            401, "unauthorized", "missing API key: send 'Authorization: Bearer <key>'", challenge
+        )
+    role = keys.role(credentials.credentials)
+    if role is None:
+        raise ApiError(401, "unauthorized", "invalid API key", challenge)
+    return role
+
+
+def require_read(role: Annotated[Role, Depends(_role)]) -> Role:
+    return role
+
+
+def require_admin(role: Annotated[Role, Depends(_role)]) -> Role:
+    if role != "admin":
+        raise ApiError(403, "forbidden", "this endpoint needs an admin API key")
+    return role
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _TooLarge(ApiError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "request_too_large", f"the request body exceeds {limit} bytes")
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413. Pure ASGI: it counts the bytes as
+    they arrive, so a chunked body without Content-Length is stopped as soon as it passes the
+    limit, before anything reads it whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge(self.limit)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except _TooLarge:
+            # Raised where the app does not turn it into a response itself.
+            if started:
+                raise
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(error_body("request_too_large", _TooLarge(self.limit).detail)).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,1 @@
+"""Adapters that put a Retriever behind other frameworks' retriever interfaces."""

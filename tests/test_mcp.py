@@ -1,0 +1,265 @@
+"""The MCP server through the SDK's own client: over stdio as a desktop client spawns it, and
+over streamable HTTP mounted in a FastAPI app the way ``retriever serve`` mounts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult
+
+from api.mcp import streamable_http_app
+from paths import REPO
+from retriever import Retriever
+
+pytestmark = pytest.mark.anyio
+
+CART = '''"""A shopping cart."""
+
+
+class Cart:
+    """Items a customer is about to buy."""
+
+    def __init__(self):
+        self.items = []
+
+    def add_item(self, name, price):
+        self.items.append((name, price))
+
+    def total(self):
+        return sum(price for _, price in self.items)
+'''
+
+GUIDE = """# Guide
+
+## Install
+
+Run `pip install shop` to install the shop.
+
+## Usage
+
+Create a `Cart`, add items to it and ask for the total.
+"""
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    (root / "shop").mkdir()
+    (root / "shop" / "cart.py").write_text(CART)
+    (root / "guide.md").write_text(GUIDE)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_index(
+    corpus: Path, tiny_modernbert: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    directory = tmp_path_factory.mktemp("mcp-index") / "index"
+    with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
+        retriever.index([corpus])
+    return directory
+
+
+@asynccontextmanager
+async def stdio_session(index: Path, errlog: Path) -> AsyncIterator[ClientSession]:
+    """``python -m api.mcp --index INDEX`` spawned as a desktop client would, initialized."""
+    pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    parameters = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "api.mcp", "--index", str(index)],
+        env={
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": pythonpath,
+        },
+        cwd=errlog.parent,
+    )
+    with errlog.open("w") as log:
+        async with (
+            stdio_client(parameters, errlog=log) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            yield session
+
+
+def structured(result: CallToolResult) -> Any:
+    assert not result.is_error, result.content
+    content = result.structured_content
+    assert content is not None
+    # A list result travels wrapped as {"result": [...]}.
+    return content["result"] if list(content) == ["result"] else content
+
+
+def error_text(result: CallToolResult) -> str:
+    assert result.is_error
+    (block,) = result.content
+    assert "\n" not in block.text and "Traceback" not in block.text
+    return block.text
+
+
+def cited_lines(corpus: Path, citation: str) -> str:
+    path, _, lines = citation.rpartition(":")
+    start, end = (int(n) for n in lines.split("-"))
+    return "".join((corpus / path).read_text().splitlines(keepends=True)[start - 1 : end])
+
+
+async def test_stdio_lists_three_tools_with_schemas(tiny_index: Path, tmp_path: Path) -> None:
+    async with stdio_session(tiny_index, tmp_path / "stderr.log") as session:
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+
+    assert set(tools) == {"search", "get_context", "get_document"}
+    for tool in tools.values():
+        assert tool.description and len(tool.description) > 60
+        assert tool.output_schema is not None
+        assert tool.annotations is not None and tool.annotations.read_only_hint
+    search = tools["search"].input_schema
+    assert search["required"] == ["query"]
+    assert {"query", "k", "path_glob", "language", "kind"} <= set(search["properties"])
+    assert set(tools["get_context"].input_schema["properties"]) == {"query", "token_budget", "k"}
+    assert tools["get_document"].input_schema["required"] == ["doc_id"]
+
+
+async def test_stdio_tools_answer_with_cited_passages(
+    tiny_index: Path, corpus: Path, tmp_path: Path
+) -> None:
+    async with stdio_session(tiny_index, tmp_path / "stderr.log") as session:
+        hits = structured(await session.call_tool("search", {"query": "cart total", "k": 3}))
+        prose = structured(
+            await session.call_tool("search", {"query": "install", "path_glob": "*.md"})
+        )
+        python = structured(
+            await session.call_tool("search", {"query": "install", "language": "python"})
+        )
+        context = structured(
+            await session.call_tool("get_context", {"query": "cart total", "token_budget": 200})
+        )
+        cart_hit = next(hit for hit in python if hit["citation"].startswith("shop/cart.py"))
+        document = structured(
+            await session.call_tool("get_document", {"doc_id": cart_hit["doc_id"]})
+        )
+
+    assert 1 <= len(hits) <= 3
+    assert [hit["score"] for hit in hits] == sorted((h["score"] for h in hits), reverse=True)
+    for hit in hits + prose + python:
+        assert set(hit) == {"citation", "symbol", "heading", "score", "doc_id", "text"}
+        assert cited_lines(corpus, hit["citation"]).startswith(hit["text"].rstrip("\n"))
+    assert prose and all(hit["citation"].startswith("guide.md:") for hit in prose)
+    assert any(hit["heading"] for hit in prose)
+    assert python and all(hit["citation"].startswith("shop/cart.py:") for hit in python)
+    assert any(hit["symbol"] and hit["symbol"].startswith("Cart") for hit in python)
+
+    assert context["citations"] and 0 < context["tokens"] <= 200
+    for number, cited in enumerate(context["citations"], start=1):
+        assert f"[{number}] {cited}" in context["context"]
+
+    assert (document["path"], document["language"]) == ("shop/cart.py", "python")
+    assert "".join(chunk["text"] for chunk in document["chunks"]) == CART
+    assert document["chunks"][0]["start_line"] == 1
+
+
+USER_ERRORS = [
+    ("search", {"query": "  "}, "the query is empty"),
+    ("search", {"query": "cart", "k": 0}, "k must be between 1 and 1000"),
+    ("get_context", {"query": "cart", "token_budget": 0}, "token_budget must be positive"),
+    ("get_document", {"doc_id": "no-such-id"}, "no document with id 'no-such-id'"),
+]
+
+
+async def test_user_errors_are_one_line_tool_errors(tiny_index: Path, tmp_path: Path) -> None:
+    async with stdio_session(tiny_index, tmp_path / "stderr.log") as session:
+        for tool, arguments, message in USER_ERRORS:
+            assert message in error_text(await session.call_tool(tool, arguments))
+        # The session outlives its errors.
+        assert structured(await session.call_tool("search", {"query": "cart", "k": 1}))
+
+    assert "Traceback" not in (tmp_path / "stderr.log").read_text()
+
+
+def test_missing_index_is_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "api.mcp", "--index", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: no index at {tmp_path / 'nowhere'}: run `retriever index PATH` first"
+    ]
+    assert result.stdout == ""
+
+
+@pytest.fixture
+def http_server(sample_index: Path) -> Iterator[str]:
+    """A FastAPI app with the MCP app mounted at /mcp, served by uvicorn on a free port."""
+    with Retriever.open(sample_index, create=False) as retriever:
+        mcp_app = streamable_http_app(retriever)
+
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            async with mcp_app.router.lifespan_context(mcp_app):
+                yield
+
+        app = FastAPI(lifespan=lifespan)
+        app.mount("/mcp", mcp_app)
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        try:
+            yield f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            listener.close()
+
+
+async def test_streamable_http_finds_the_uploader_retry(http_server: str) -> None:
+    """Real semantics (bundled MiniLM over the sample corpus) through the mounted HTTP app."""
+    async with (
+        streamable_http_client(http_server) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        tools = {tool.name for tool in (await session.list_tools()).tools}
+        query = "where do we retry failed uploads?"
+        hits = structured(await session.call_tool("search", {"query": query, "k": 3}))
+        context = structured(await session.call_tool("get_context", {"query": query}))
+        failed = await session.call_tool("search", {"query": ""})
+
+    assert tools == {"search", "get_context", "get_document"}
+    paths = [hit["citation"].rpartition(":")[0] for hit in hits]
+    assert "client/python/parcel_client/uploader.py" in paths, json.dumps(hits)[:500]
+    assert any(
+        c.startswith("client/python/parcel_client/uploader.py:") for c in context["citations"]
+    )
+    assert "the query is empty" in error_text(failed)
