@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
@@ -16,7 +17,8 @@ from starlette.types import Receive, Scope, Send
 from api import routes
 from api.errors import ApiError, install_error_handlers
 from api.jobs import IndexJob, Warmup
-from api.security import BodyLimit, Keys
+from api.mcp import streamable_http_app
+from api.security import BodyLimit, Keys, ReadKeyGate
 from retriever.engine import Retriever
 from retriever.settings import Settings
 
@@ -32,16 +34,22 @@ re-indexing. Errors are `{"error": {"code": ..., "message": ...}}`.
 """
 
 
-def create_app(retriever: Retriever, settings: Settings | None = None) -> FastAPI:
+def create_app(
+    retriever: Retriever, settings: Settings | None = None, *, host: str = "127.0.0.1"
+) -> FastAPI:
     """The HTTP API over ``retriever``; ``settings`` (default: the retriever's own) give the API
-    keys, CORS origins and the request size limit."""
+    keys, CORS origins and the request size limit. ``host`` is the address served on: the MCP
+    endpoint at ``/mcp`` checks Host headers against it (DNS rebinding protection)."""
     settings = settings or retriever.settings
     warmup = Warmup()
+    mcp = streamable_http_app(retriever, host=host)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warmup.start(retriever)  # /readyz turns 200 when it is done
-        yield
+        # A mounted app's lifespan does not run by itself; the MCP session manager needs it.
+        async with mcp.router.lifespan_context(mcp):
+            yield
 
     app = FastAPI(title="retriever", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.retriever = retriever
@@ -51,6 +59,14 @@ def create_app(retriever: Retriever, settings: Settings | None = None) -> FastAP
     install_error_handlers(app)
     for router in (routes.health, routes.read, routes.admin):
         app.include_router(router)
+    # The endpoint's canonical URL ends with a slash; the page mounted at / would answer /mcp.
+    app.add_api_route(
+        "/mcp",
+        lambda: RedirectResponse("/mcp/", status_code=307),
+        methods=["GET", "POST", "DELETE"],
+        include_in_schema=False,
+    )
+    app.mount("/mcp", ReadKeyGate(mcp, app.state.keys), name="mcp")
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -6,13 +6,9 @@
 
 from __future__ import annotations
 
-import argparse
 import inspect
-import logging
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
@@ -169,28 +165,6 @@ def run_stdio(retriever: Retriever) -> None:
     create_mcp_server(retriever).run("stdio")
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="retriever mcp", description="Serve an index's search tools over MCP (stdio)."
-    )
-    parser.add_argument(
-        "--index",
-        type=Path,
-        default=None,
-        help="index directory [env: RETRIEVER_INDEX; default: .retriever]",
-    )
-    arguments = parser.parse_args(argv)
-    # Before the SDK's own logging setup, which would otherwise log at INFO.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    try:
-        retriever = Retriever.open(arguments.index, create=False)
-    except RetrieverError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
-    with retriever:
-        run_stdio(retriever)
-
-
 @contextmanager
 def _tool_errors() -> Iterator[None]:
     """A user's mistake becomes a tool error with its one-line message, not a crash."""
@@ -207,7 +181,3 @@ def _version() -> str:
         return version("retriever")
     except PackageNotFoundError:
         return "0"
-
-
-if __name__ == "__main__":
-    main()

@@ -149,7 +149,7 @@ def serve(
             )
             raise typer.Exit(2)
         with _open(index_dir, create=False) as retriever:
-            uvicorn.run(create_app(retriever), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(retriever, host=host), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -15,14 +15,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult
 
-from api.mcp import streamable_http_app
+from api import create_app
 from paths import REPO
 from retriever import Retriever
 
@@ -82,11 +82,11 @@ def tiny_index(
 
 @asynccontextmanager
 async def stdio_session(index: Path, errlog: Path) -> AsyncIterator[ClientSession]:
-    """``python -m api.mcp --index INDEX`` spawned as a desktop client would, initialized."""
+    """``retriever mcp --index INDEX`` spawned as a desktop client would, initialized."""
     pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     parameters = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "api.mcp", "--index", str(index)],
+        args=["-m", "retriever", "mcp", "--index", str(index)],
         env={
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
@@ -199,7 +199,7 @@ async def test_user_errors_are_one_line_tool_errors(tiny_index: Path, tmp_path: 
 
 def test_missing_index_is_one_clear_line(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "api.mcp", "--index", str(tmp_path / "nowhere")],
+        [sys.executable, "-m", "retriever", "mcp", "--index", str(tmp_path / "nowhere")],
         capture_output=True,
         text=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
@@ -213,19 +213,14 @@ def test_missing_index_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+READ_KEY = "mcp-read-key"
+
+
 @pytest.fixture
 def http_server(sample_index: Path) -> Iterator[str]:
-    """A FastAPI app with the MCP app mounted at /mcp, served by uvicorn on a free port."""
-    with Retriever.open(sample_index, create=False) as retriever:
-        mcp_app = streamable_http_app(retriever)
-
-        @asynccontextmanager
-        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            async with mcp_app.router.lifespan_context(mcp_app):
-                yield
-
-        app = FastAPI(lifespan=lifespan)
-        app.mount("/mcp", mcp_app)
+    """The real app (``retriever serve``'s) with a read key, served by uvicorn on a free port."""
+    with Retriever.open(sample_index, create=False, api_read_keys=[READ_KEY]) as retriever:
+        app = create_app(retriever)
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
@@ -243,10 +238,20 @@ def http_server(sample_index: Path) -> Iterator[str]:
             listener.close()
 
 
+async def test_streamable_http_needs_a_read_key(http_server: str) -> None:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    async with httpx2.AsyncClient() as client:
+        response = await client.post(f"{http_server}/", json=request)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
 async def test_streamable_http_finds_the_uploader_retry(http_server: str) -> None:
-    """Real semantics (bundled MiniLM over the sample corpus) through the mounted HTTP app."""
+    """Real semantics (bundled MiniLM over the sample corpus) through the served app."""
+    authorized = httpx2.AsyncClient(headers={"Authorization": f"Bearer {READ_KEY}"})
     async with (
-        streamable_http_client(http_server) as (read, write),
+        authorized,
+        streamable_http_client(http_server, http_client=authorized) as (read, write),
         ClientSession(read, write) as session,
     ):
         await session.initialize()

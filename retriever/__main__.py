@@ -1,0 +1,5 @@
+"""`python -m retriever ...`: the same as the `retriever` command."""
+
+from retriever.cli import main
+
+main()
