@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fnmatch
 import hashlib
 import os
-import re
 import stat
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -23,203 +21,21 @@ from pathspec import GitIgnoreSpec
 
 from indexers.decoding import decode, looks_binary
 from indexers.languages import detect_language
-
-#: Skip reason -> what it means.
-SKIP_REASONS: dict[str, str] = {
-    "symlink-outside-root": "a symbolic link pointing outside the indexed root",
-    "symlink-loop": "a second path to a file or directory that was already visited",
-    "too-large": "larger than the per-file size cap",
-    "binary": "binary content (by extension or a NUL byte)",
-    "minified": "minified code or a source map",
-    "lockfile": "a package manager lockfile",
-    "generated": "generated code (by name or a marker near the top)",
-    "empty": "empty or whitespace only",
-    "unreadable": "could not be listed, read or named (permissions, dangling link, special file)",
-}
-
-#: Directory names never entered (matched on any entry, so a submodule's ``.git`` file goes too).
-ALWAYS_SKIPPED: frozenset[str] = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-    }
+from indexers.skip_rules import (
+    _NAME_PATTERNS,
+    ALWAYS_SKIPPED,
+    BINARY_EXTENSIONS,
+    GENERATED_HEAD_LINES,
+    GENERATED_MARKERS,
+    IGNORE_FILES,
+    MINIFIED_AVG_LINE,
+    MINIFIED_FEW_NEWLINES,
+    MINIFIED_HEAD_LINES,
+    MINIFIED_LONG_LINE,
+    MINIFIED_MIN_CHARS,
+    ROOT_IGNORE_FILES,
+    VENV_MARKER,
 )
-
-#: A directory holding this file is a virtualenv, whatever its name.
-VENV_MARKER = "pyvenv.cfg"
-
-#: Per-directory ignore files, in rising precedence; the root also reads ``.git/info/exclude``
-#: (lowest of all). Deeper directories override shallower ones.
-IGNORE_FILES: tuple[str, ...] = (".gitignore", ".ignore")
-ROOT_IGNORE_FILES: tuple[str, ...] = (".git/info/exclude",)
-
-#: Skip reason -> globs on the lower-cased file name, checked before reading.
-NAME_RULES: dict[str, tuple[str, ...]] = {
-    "lockfile": (
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "bun.lockb",
-        "bun.lock",
-        "deno.lock",
-        "poetry.lock",
-        "pipfile.lock",
-        "pdm.lock",
-        "uv.lock",
-        "cargo.lock",
-        "gemfile.lock",
-        "composer.lock",
-        "go.sum",
-        "mix.lock",
-        "flake.lock",
-        "podfile.lock",
-        "pubspec.lock",
-        "packages.lock.json",
-        "gradle.lockfile",
-    ),
-    "minified": ("*.min.js", "*.min.mjs", "*.min.css", "*.map"),
-    "generated": (
-        "*_pb2.py",
-        "*_pb2.pyi",
-        "*_pb2_grpc.py",
-        "*.pb.go",
-        "*.pb.cc",
-        "*.pb.h",
-        "*.generated.*",
-        "*.g.dart",
-        "*.freezed.dart",
-        "*.g.cs",
-        "*.designer.cs",
-    ),
-}
-
-#: Extensions (lower case) of binary formats, skipped without opening: images, archives,
-#: fonts, media, compiled code, office documents, databases, arrays and model weights.
-BINARY_EXTENSIONS: frozenset[str] = frozenset(
-    {
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".bmp",
-        ".ico",
-        ".icns",
-        ".webp",
-        ".tif",
-        ".tiff",
-        ".psd",
-        ".heic",
-        ".avif",
-        ".zip",
-        ".tar",
-        ".gz",
-        ".tgz",
-        ".bz2",
-        ".xz",
-        ".zst",
-        ".7z",
-        ".rar",
-        ".jar",
-        ".war",
-        ".whl",
-        ".egg",
-        ".deb",
-        ".rpm",
-        ".dmg",
-        ".iso",
-        ".apk",
-        ".ttf",
-        ".otf",
-        ".woff",
-        ".woff2",
-        ".eot",
-        ".mp3",
-        ".mp4",
-        ".m4a",
-        ".wav",
-        ".ogg",
-        ".flac",
-        ".avi",
-        ".mov",
-        ".mkv",
-        ".webm",
-        ".pyc",
-        ".pyo",
-        ".pyd",
-        ".so",
-        ".dylib",
-        ".dll",
-        ".exe",
-        ".o",
-        ".a",
-        ".lib",
-        ".obj",
-        ".class",
-        ".wasm",
-        ".bin",
-        ".pdf",
-        ".doc",
-        ".docx",
-        ".xls",
-        ".xlsx",
-        ".ppt",
-        ".pptx",
-        ".odt",
-        ".sqlite",
-        ".sqlite3",
-        ".db",
-        ".npy",
-        ".npz",
-        ".pkl",
-        ".pickle",
-        ".parquet",
-        ".h5",
-        ".hdf5",
-        ".pt",
-        ".pth",
-        ".onnx",
-        ".safetensors",
-        ".ckpt",
-        ".faiss",
-    }
-)
-
-#: Content checks in ``load``: minified when longer than MINIFIED_MIN_CHARS and either the
-#: average line is over MINIFIED_AVG_LINE, or one of the first MINIFIED_HEAD_LINES lines is
-#: over MINIFIED_LONG_LINE while the file has at most MINIFIED_FEW_NEWLINES newlines.
-MINIFIED_MIN_CHARS = 1024
-MINIFIED_AVG_LINE = 300
-MINIFIED_LONG_LINE = 5000
-MINIFIED_HEAD_LINES = 5
-MINIFIED_FEW_NEWLINES = 50
-
-#: Lower-case markers that flag a generated file when found in its first GENERATED_HEAD_LINES.
-GENERATED_MARKERS: tuple[str, ...] = (
-    "@generated",
-    "do not edit",
-    "code generated by",
-    "auto-generated",
-    "auto generated",
-    "autogenerated",
-    "automatically generated",
-)
-GENERATED_HEAD_LINES = 5
-
-_NAME_PATTERNS: dict[str, re.Pattern[str]] = {
-    reason: re.compile("|".join(fnmatch.translate(glob) for glob in globs))
-    for reason, globs in NAME_RULES.items()
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +54,7 @@ class SourceFile:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A path that was looked at and left out; ``reason`` is a key of ``SKIP_REASONS``."""
+    """A path that was looked at and left out; ``reason`` is a key of ``skip_rules.SKIP_REASONS``."""
 
     root: Path
     path: str

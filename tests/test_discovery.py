@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 
 from indexers.decoding import decode, looks_binary
-from indexers.discovery import (
-    ALWAYS_SKIPPED,
-    SKIP_REASONS,
-    LoadedFile,
-    Skipped,
-    SourceFile,
-    discover,
-    load,
-)
+from indexers.discovery import LoadedFile, Skipped, SourceFile, discover, load
+from indexers.skip_rules import ALWAYS_SKIPPED, SKIP_REASONS
 
 Tree = dict[str, str | bytes]
 
