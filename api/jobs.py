@@ -43,11 +43,12 @@ class Warmup:
 
 
 def roots_to_index(retriever: Retriever) -> list[str]:
-    """The configured roots, else the directories already indexed (never uploaded text)."""
+    """The configured roots, else the paths indexed before that still exist (never uploaded
+    text)."""
     if retriever.settings.roots:
         return [str(root) for root in retriever.settings.roots]
     return [
-        root for root in retriever.status().roots if root != VIRTUAL_ROOT and Path(root).is_dir()
+        root for root in retriever.status().roots if root != VIRTUAL_ROOT and Path(root).exists()
     ]
 
 

@@ -98,6 +98,7 @@ class Retriever:
         roots = [Root.from_argument(path) for path in paths]
         with self.lock.hold():
             indexer = self._indexer(progress)
+            self._remember_roots(roots)
             try:
                 return indexer.run(roots)
             finally:
@@ -228,7 +229,7 @@ class Retriever:
                 "chunk_tokens": manifest.get("chunk_tokens"),
                 "chunker_version": manifest.get("chunker_version"),
             },
-            roots=counts["roots"],
+            roots=self.store.manifest().get("roots") or counts["roots"],
             documents=counts["documents"],
             chunks=counts["chunks"],
             languages=counts["languages"],
@@ -294,6 +295,15 @@ class Retriever:
             exclude=[self.directory],
             progress=progress,
         )
+
+    def _remember_roots(self, roots: Sequence[Root]) -> None:
+        """Record what the user asked to index (a directory, or one file of it), so a later
+        re-index (`POST /v1/index`) covers exactly that."""
+        known = self.store.manifest().get("roots", [])
+        given = [
+            str(root.directory / root.only) if root.only else str(root.directory) for root in roots
+        ]
+        self.store.set_manifest({"roots": list(dict.fromkeys([*known, *given]))})
 
     def _remove(self, row_ids: list[int]) -> int:
         if not row_ids:

@@ -183,3 +183,13 @@ def test_delete_removes_documents_under_a_path(corpus, index_dir, tiny_modernber
         assert retriever.status().documents == 2
         assert all(not h.path.startswith("docs/") for h in retriever.search("usage", k=50))
     assert index(index_dir, tiny_modernbert, corpus).files_indexed == 1  # and back it comes
+
+
+def test_status_lists_the_paths_given_to_index(corpus, index_dir, tiny_modernbert):
+    index(index_dir, tiny_modernbert, corpus / "notes.txt")
+    index(index_dir, tiny_modernbert, corpus / "docs")
+    with Retriever.open(index_dir, create=False) as retriever:
+        assert retriever.status().roots == [
+            str((corpus / "notes.txt").resolve()),
+            str((corpus / "docs").resolve()),
+        ]
