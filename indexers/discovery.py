@@ -54,7 +54,8 @@ class SourceFile:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A path that was looked at and left out; ``reason`` is a key of ``skip_rules.SKIP_REASONS``."""
+    """A path that was looked at and left out; ``reason`` is a key of ``SKIP_REASONS``
+    (``indexers.skip_rules``)."""
 
     root: Path
     path: str

@@ -17,13 +17,13 @@ from retriever.encoder import Encoder, ModelFingerprint
 from retriever.errors import IndexNotFoundError, InvalidQueryError, RetrieverError
 from retriever.fusion import reciprocal_rank_fusion
 from retriever.generations import Generations
-from retriever.indexing import Indexer, PendingDocument, Progress, Root
+from retriever.indexing import Indexer, Progress, Root
 from retriever.lexical import query_terms
 from retriever.locking import WriteLock
 from retriever.manifest import check_chunker, check_fingerprint, check_settings, new_manifest
 from retriever.models import resolve_model
 from retriever.settings import Settings
-from retriever.store import MetadataStore
+from retriever.store import MetadataStore, PendingDocument
 from retriever.types import DocumentPage, DocumentSummary, Filters, Hit, IndexReport, Status
 from retriever.vectors import VectorIndex
 

@@ -20,7 +20,7 @@ from indexers.chunking import chunk_text
 from indexers.discovery import LoadedFile, Skipped, SourceFile, discover, load
 from retriever.encoder import Encoder
 from retriever.errors import RetrieverError
-from retriever.store import DocumentUpdate, MetadataStore
+from retriever.store import DocumentUpdate, MetadataStore, PendingDocument
 from retriever.types import IndexReport
 from retriever.vectors import VectorIndex
 
@@ -50,34 +50,6 @@ class Root:
 
     def covers(self, relative: str) -> bool:
         return self.only is None or relative == self.only
-
-
-@dataclass(frozen=True, slots=True)
-class PendingDocument:
-    """A new or changed document, chunked, before its vectors are known."""
-
-    root: str
-    path: str
-    language: str
-    encoding: str
-    size: int
-    mtime_ns: int
-    content_hash: str
-    chunks: list[Chunk]
-
-    @classmethod
-    def from_file(cls, loaded: LoadedFile, chunks: list[Chunk]) -> PendingDocument:
-        source = loaded.source
-        return cls(
-            root=str(source.root),
-            path=source.path,
-            language=loaded.language,
-            encoding=loaded.encoding,
-            size=source.size,
-            mtime_ns=source.mtime_ns,
-            content_hash=loaded.content_hash,
-            chunks=chunks,
-        )
 
 
 @dataclass
@@ -139,7 +111,7 @@ class Indexer:
                     self.store.touch(previous.id, source.mtime_ns)
                 continue
             chunks = self.chunk(loaded.text, source.path, loaded.language)
-            batch.documents.append(PendingDocument.from_file(loaded, chunks))
+            batch.documents.append(_pending(loaded, chunks))
             batch.tokens += sum(chunk.token_count for chunk in chunks)
             if batch.tokens >= FLUSH_TOKENS:
                 self.write(batch.documents)
@@ -167,17 +139,8 @@ class Indexer:
         empty = np.empty((0, self.vectors.dimension), dtype=np.float32)
         updates = [
             DocumentUpdate(
-                root=doc.root,
-                path=doc.path,
-                language=doc.language,
-                encoding=doc.encoding,
-                size=doc.size,
-                mtime_ns=doc.mtime_ns,
-                content_hash=doc.content_hash,
-                chunks=doc.chunks,
-                vectors=np.stack([vectors[c.content_hash] for c in doc.chunks])
-                if doc.chunks
-                else empty,
+                doc,
+                np.stack([vectors[c.content_hash] for c in doc.chunks]) if doc.chunks else empty,
             )
             for doc in documents
         ]
@@ -205,3 +168,17 @@ class Indexer:
             self.vectors.add(np.fromiter(added, dtype=np.int64), np.stack(list(added.values())))
         self.report.chunks_added += len(added)
         self.report.chunks_removed += len(removed)
+
+
+def _pending(loaded: LoadedFile, chunks: list[Chunk]) -> PendingDocument:
+    source = loaded.source
+    return PendingDocument(
+        root=str(source.root),
+        path=source.path,
+        language=loaded.language,
+        encoding=loaded.encoding,
+        size=source.size,
+        mtime_ns=source.mtime_ns,
+        content_hash=loaded.content_hash,
+        chunks=chunks,
+    )

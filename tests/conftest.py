@@ -62,3 +62,24 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     return directory
+
+
+@pytest.fixture(scope="session")
+def shop_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-file corpus: a Python module and a Markdown guide (see tests/shop.py)."""
+    from shop import write_shop
+
+    return write_shop(tmp_path_factory.mktemp("shop"))
+
+
+@pytest.fixture(scope="session")
+def shop_index(
+    shop_corpus: Path, tiny_modernbert: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The shop indexed with the tiny ModernBERT."""
+    from retriever import Retriever
+
+    directory = tmp_path_factory.mktemp("shop-index") / "index"
+    with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
+        retriever.index([shop_corpus])
+    return directory

@@ -10,30 +10,6 @@ import pytest
 
 from retriever import InvalidQueryError, Retriever
 
-CART = '''"""A shopping cart."""
-
-
-class Cart:
-    """Items a customer is about to buy."""
-
-    def add_item(self, name, price):
-        self.items.append((name, price))
-
-    def total(self):
-        return sum(price for _, price in self.items)
-'''
-
-GUIDE = """# Guide
-
-## Install
-
-Run `pip install shop` to install the shop.
-
-## Usage
-
-Create a `Cart`, add items to it and ask for the total.
-"""
-
 HIT_FIELDS = {
     "path",
     "start_line",
@@ -52,21 +28,8 @@ QUERY = "where do we retry failed uploads?"
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus")
-    (root / "shop").mkdir()
-    (root / "shop" / "cart.py").write_text(CART)
-    (root / "guide.md").write_text(GUIDE)
-    return root
-
-
-@pytest.fixture(scope="module")
-def tiny(
-    corpus: Path, tiny_modernbert: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Retriever]:
-    directory = tmp_path_factory.mktemp("integrations-index") / "index"
-    with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
-        retriever.index([corpus])
+def tiny(shop_index: Path) -> Iterator[Retriever]:
+    with Retriever.open(shop_index, create=False) as retriever:
         yield retriever
 
 
@@ -76,17 +39,17 @@ def sample(sample_index: Path) -> Iterator[Retriever]:
         yield retriever
 
 
-def check_cited(corpus: Path, text: str, metadata: dict) -> None:
+def check_cited(shop_corpus: Path, text: str, metadata: dict) -> None:
     """The metadata point at the exact lines the text came from."""
     assert set(metadata) == HIT_FIELDS
     start, end = metadata["start_line"], metadata["end_line"]
     assert metadata["citation"] == f"{metadata['path']}:{start}-{end}"
-    lines = (corpus / metadata["path"]).read_text().splitlines(keepends=True)
+    lines = (shop_corpus / metadata["path"]).read_text().splitlines(keepends=True)
     assert "".join(lines[start - 1 : end]).startswith(text.rstrip("\n"))
 
 
 # -- LangChain ------------------------------------------------------------------------------
-def test_langchain_documents_carry_hit_metadata(tiny: Retriever, corpus: Path) -> None:
+def test_langchain_documents_carry_hit_metadata(tiny: Retriever, shop_corpus: Path) -> None:
     pytest.importorskip("langchain_core")
     from retriever.integrations.langchain import LangChainRetriever
 
@@ -96,7 +59,7 @@ def test_langchain_documents_carry_hit_metadata(tiny: Retriever, corpus: Path) -
     scores = [document.metadata["score"] for document in documents]
     assert scores == sorted(scores, reverse=True)
     for document in documents:
-        check_cited(corpus, document.page_content, document.metadata)
+        check_cited(shop_corpus, document.page_content, document.metadata)
         assert document.id == document.metadata["chunk_id"]
 
 
@@ -125,7 +88,7 @@ def test_langchain_finds_the_uploader_retry(sample: Retriever) -> None:
 
 
 # -- LlamaIndex -----------------------------------------------------------------------------
-def test_llama_index_nodes_carry_hit_metadata(tiny: Retriever, corpus: Path) -> None:
+def test_llama_index_nodes_carry_hit_metadata(tiny: Retriever, shop_corpus: Path) -> None:
     pytest.importorskip("llama_index.core")
     from retriever.integrations.llama_index import LlamaIndexRetriever
 
@@ -135,7 +98,7 @@ def test_llama_index_nodes_carry_hit_metadata(tiny: Retriever, corpus: Path) -> 
     assert [n.score for n in nodes] == sorted((n.score for n in nodes), reverse=True)
     for scored in nodes:
         node = scored.node
-        check_cited(corpus, node.get_content(), node.metadata)
+        check_cited(shop_corpus, node.get_content(), node.metadata)
         assert node.node_id == node.metadata["chunk_id"]
         assert node.ref_doc_id == node.metadata["doc_id"]
         assert scored.score == node.metadata["score"]

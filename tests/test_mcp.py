@@ -25,59 +25,14 @@ from mcp.types import CallToolResult
 from api import create_app
 from paths import REPO
 from retriever import Retriever
+from shop import CART
 
 pytestmark = pytest.mark.anyio
-
-CART = '''"""A shopping cart."""
-
-
-class Cart:
-    """Items a customer is about to buy."""
-
-    def __init__(self):
-        self.items = []
-
-    def add_item(self, name, price):
-        self.items.append((name, price))
-
-    def total(self):
-        return sum(price for _, price in self.items)
-'''
-
-GUIDE = """# Guide
-
-## Install
-
-Run `pip install shop` to install the shop.
-
-## Usage
-
-Create a `Cart`, add items to it and ask for the total.
-"""
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("corpus")
-    (root / "shop").mkdir()
-    (root / "shop" / "cart.py").write_text(CART)
-    (root / "guide.md").write_text(GUIDE)
-    return root
-
-
-@pytest.fixture(scope="module")
-def tiny_index(
-    corpus: Path, tiny_modernbert: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    directory = tmp_path_factory.mktemp("mcp-index") / "index"
-    with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
-        retriever.index([corpus])
-    return directory
 
 
 @asynccontextmanager
@@ -119,14 +74,14 @@ def error_text(result: CallToolResult) -> str:
     return block.text
 
 
-def cited_lines(corpus: Path, citation: str) -> str:
+def cited_lines(shop_corpus: Path, citation: str) -> str:
     path, _, lines = citation.rpartition(":")
     start, end = (int(n) for n in lines.split("-"))
-    return "".join((corpus / path).read_text().splitlines(keepends=True)[start - 1 : end])
+    return "".join((shop_corpus / path).read_text().splitlines(keepends=True)[start - 1 : end])
 
 
-async def test_stdio_lists_three_tools_with_schemas(tiny_index: Path, tmp_path: Path) -> None:
-    async with stdio_session(tiny_index, tmp_path / "stderr.log") as session:
+async def test_stdio_lists_three_tools_with_schemas(shop_index: Path, tmp_path: Path) -> None:
+    async with stdio_session(shop_index, tmp_path / "stderr.log") as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
 
     assert set(tools) == {"search", "get_context", "get_document"}
@@ -142,9 +97,9 @@ async def test_stdio_lists_three_tools_with_schemas(tiny_index: Path, tmp_path: 
 
 
 async def test_stdio_tools_answer_with_cited_passages(
-    tiny_index: Path, corpus: Path, tmp_path: Path
+    shop_index: Path, shop_corpus: Path, tmp_path: Path
 ) -> None:
-    async with stdio_session(tiny_index, tmp_path / "stderr.log") as session:
+    async with stdio_session(shop_index, tmp_path / "stderr.log") as session:
         hits = structured(await session.call_tool("search", {"query": "cart total", "k": 3}))
         prose = structured(
             await session.call_tool("search", {"query": "install", "path_glob": "*.md"})
@@ -164,7 +119,7 @@ async def test_stdio_tools_answer_with_cited_passages(
     assert [hit["score"] for hit in hits] == sorted((h["score"] for h in hits), reverse=True)
     for hit in hits + prose + python:
         assert set(hit) == {"citation", "symbol", "heading", "score", "doc_id", "text"}
-        assert cited_lines(corpus, hit["citation"]).startswith(hit["text"].rstrip("\n"))
+        assert cited_lines(shop_corpus, hit["citation"]).startswith(hit["text"].rstrip("\n"))
     assert prose and all(hit["citation"].startswith("guide.md:") for hit in prose)
     assert any(hit["heading"] for hit in prose)
     assert python and all(hit["citation"].startswith("shop/cart.py:") for hit in python)
@@ -187,8 +142,8 @@ USER_ERRORS = [
 ]
 
 
-async def test_user_errors_are_one_line_tool_errors(tiny_index: Path, tmp_path: Path) -> None:
-    async with stdio_session(tiny_index, tmp_path / "stderr.log") as session:
+async def test_user_errors_are_one_line_tool_errors(shop_index: Path, tmp_path: Path) -> None:
+    async with stdio_session(shop_index, tmp_path / "stderr.log") as session:
         for tool, arguments, message in USER_ERRORS:
             assert message in error_text(await session.call_tool(tool, arguments))
         # The session outlives its errors.

@@ -3,6 +3,7 @@
 from retriever.store.metadata import (
     DocumentUpdate,
     MetadataStore,
+    PendingDocument,
     StoredDocument,
     make_chunk_ids,
     make_doc_id,
@@ -14,6 +15,7 @@ __all__ = [
     "DocumentUpdate",
     "GenerationRow",
     "MetadataStore",
+    "PendingDocument",
     "StoredDocument",
     "make_chunk_ids",
     "make_doc_id",

@@ -41,8 +41,8 @@ class StoredDocument:
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentUpdate:
-    """A new or changed file with its chunks and one vector per chunk."""
+class PendingDocument:
+    """A new or changed document, chunked, before its vectors are known."""
 
     root: str
     path: str
@@ -52,6 +52,13 @@ class DocumentUpdate:
     mtime_ns: int
     content_hash: str
     chunks: Sequence[Chunk]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentUpdate:
+    """A pending document with one vector per chunk: what ``write`` stores."""
+
+    document: PendingDocument
     vectors: np.ndarray
 
 
@@ -164,7 +171,8 @@ class MetadataStore:
         added: dict[int, np.ndarray] = {}
         removed: list[int] = []
         with self._session.begin() as session:
-            for change in updates:
+            for update in updates:
+                change = update.document
                 document = session.scalar(
                     select(DocumentRow).where(
                         DocumentRow.root == change.root, DocumentRow.path == change.path
@@ -184,7 +192,7 @@ class MetadataStore:
                 document.content_hash = change.content_hash
                 document.indexed_at = time.time()
                 session.flush()
-                new_rows, gone = self._sync_chunks(session, document, change)
+                new_rows, gone = self._sync_chunks(session, document, update)
                 added.update(new_rows)
                 removed += gone
             if removals:
@@ -194,7 +202,7 @@ class MetadataStore:
         return added, removed
 
     def _sync_chunks(
-        self, session: Session, document: DocumentRow, change: DocumentUpdate
+        self, session: Session, document: DocumentRow, update: DocumentUpdate
     ) -> tuple[dict[int, np.ndarray], list[int]]:
         """Make the document's chunk rows match ``change``: rows of unchanged chunks stay (with
         their ids and vectors, positions updated); new chunks are inserted; the rest deleted."""
@@ -203,9 +211,10 @@ class MetadataStore:
             for row in session.scalars(select(ChunkRow).where(ChunkRow.document_id == document.id))
         }
         inserted: list[tuple[ChunkRow, np.ndarray]] = []
-        chunk_ids = make_chunk_ids(document.doc_id, change.chunks)
+        chunks = update.document.chunks
+        chunk_ids = make_chunk_ids(document.doc_id, chunks)
         for ordinal, (chunk_id, chunk, vector) in enumerate(
-            zip(chunk_ids, change.chunks, change.vectors, strict=True)
+            zip(chunk_ids, chunks, update.vectors, strict=True)
         ):
             row = old.pop(chunk_id, None)
             if row is None:
