@@ -61,7 +61,7 @@ def index(
     )
     with (
         _user_errors(),
-        _open(index_dir, create=True, **settings) as retriever,
+        Retriever.open(index_dir, create=True, **settings) as retriever,
         _progress() as bar,
     ):
         task = bar.add_task("indexing", total=None)
@@ -104,7 +104,7 @@ def search(
         "kind": kind or None,
         "symbol": symbol,
     }
-    with _user_errors(), _open(index_dir, create=False) as retriever:
+    with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
         hits = retriever.search(query, k=k, filters=filters, mode=mode)
     if as_json:
         display.print_json({"query": query, "hits": [hit.to_dict() for hit in hits]})
@@ -118,7 +118,7 @@ def search(
 @app.command()
 def status(index_dir: IndexOption = None, as_json: JsonOption = False) -> None:
     """Show the index: model, counts, skipped files by reason, size."""
-    with _user_errors(), _open(index_dir, create=False) as retriever:
+    with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
         result = retriever.status()
     if as_json:
         display.print_json(result.to_dict())
@@ -148,7 +148,7 @@ def serve(
                 "set RETRIEVER_API_READ_KEYS or RETRIEVER_API_ADMIN_KEYS, or bind 127.0.0.1"
             )
             raise typer.Exit(2)
-        with _open(index_dir, create=False) as retriever:
+        with Retriever.open(index_dir, create=False) as retriever:
             uvicorn.run(create_app(retriever, host=host), host=host, port=port, log_level="info")
 
 
@@ -158,7 +158,7 @@ def mcp(index_dir: IndexOption = None) -> None:
     get_document)."""
     from api.mcp import run_stdio
 
-    with _user_errors(), _open(index_dir, create=False) as retriever:
+    with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
         run_stdio(retriever)
 
 
@@ -189,7 +189,7 @@ def evaluate(
             raise RetrieverError(f"unknown mode {unknown[0]!r}; modes: {', '.join(SEARCH_MODES)}")
         queries = load_queries(dataset)[:limit]
         location = index_dir or dataset / ".retriever"
-        with _open(location, create=True, **_given(model=model)) as retriever:
+        with Retriever.open(location, create=True, **_given(model=model)) as retriever:
             with _progress() as bar:
                 task = bar.add_task("indexing", total=None)
                 retriever.index(
@@ -223,12 +223,6 @@ def main() -> None:
 # -- helpers ----------------------------------------------------------------------------------
 def _given(**options: Any) -> dict[str, Any]:
     return {name: value for name, value in options.items() if value is not None}
-
-
-@contextmanager
-def _open(index_dir: Path | None, *, create: bool, **settings: Any) -> Iterator[Retriever]:
-    with Retriever.open(index_dir, create=create, **settings) as retriever:
-        yield retriever
 
 
 @contextmanager

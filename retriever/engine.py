@@ -23,7 +23,7 @@ from retriever.locking import WriteLock
 from retriever.manifest import check_chunker, check_fingerprint, check_settings, new_manifest
 from retriever.models import resolve_model
 from retriever.settings import Settings
-from retriever.store import MetadataStore, PendingDocument
+from retriever.store import MetadataStore, PendingDocument, make_doc_id
 from retriever.types import DocumentPage, DocumentSummary, Filters, Hit, IndexReport, Status
 from retriever.vectors import VectorIndex
 
@@ -54,6 +54,7 @@ class Retriever:
         self.lock = WriteLock(self.directory / LOCK_FILE)
         self.generations = Generations(self.directory, store, self.lock)
         self._encoder: Encoder | None = None
+        self._model: dict[str, Any] | None = None
 
     @classmethod
     def open(
@@ -128,8 +129,8 @@ class Retriever:
                 ]
             )
             self.generations.publish(indexer.vectors)
-        page = self.store.documents(1, 0, path_glob=_glob_literal(path), root=VIRTUAL_ROOT)
-        return DocumentSummary(**page[1][0])
+        _, rows = self.store.documents(1, 0, doc_id=make_doc_id(VIRTUAL_ROOT, path))
+        return DocumentSummary(**rows[0])
 
     def delete(self, paths: Sequence[str | Path]) -> int:
         """Remove the indexed documents at or under ``paths`` (which need not exist any more);
@@ -229,7 +230,7 @@ class Retriever:
                 "chunk_tokens": manifest.get("chunk_tokens"),
                 "chunker_version": manifest.get("chunker_version"),
             },
-            roots=self.store.manifest().get("roots") or counts["roots"],
+            roots=manifest.get("roots") or counts["roots"],
             documents=counts["documents"],
             chunks=counts["chunks"],
             languages=counts["languages"],
@@ -242,7 +243,7 @@ class Retriever:
 
     def warm(self) -> None:
         """Load the model and verify the vectors now rather than on the first query."""
-        if self.store.manifest().get("model"):
+        if self._recorded_model():
             self._vectors()
 
     @property
@@ -257,7 +258,7 @@ class Retriever:
         if self._encoder is None:
             from retriever.encoder import SentenceTransformerEncoder
 
-            recorded = self.store.manifest().get("model")
+            recorded = self._recorded_model()
             # An existing index keeps its model and the prefixes it was built with.
             source = recorded or self.settings.model_dump()
             encoder = SentenceTransformerEncoder(
@@ -315,8 +316,15 @@ class Retriever:
             self.generations.publish(vectors)
         return len(row_ids)
 
+    def _recorded_model(self) -> dict[str, Any] | None:
+        """The manifest's model fingerprint (None for an index with nothing in it yet). It is
+        written once, when the index is created, so it is read once and kept."""
+        if self._model is None:
+            self._model = self.store.manifest().get("model")
+        return self._model
+
     def _dimension(self) -> int:
-        recorded = self.store.manifest().get("model")
+        recorded = self._recorded_model()
         return int(recorded["dimension"]) if recorded else self.encoder.fingerprint.dimension
 
     def _vectors(self) -> VectorIndex:
@@ -340,7 +348,7 @@ class Retriever:
         if mode not in SEARCH_MODES:
             raise InvalidQueryError(f"unknown mode {mode!r}; modes: {', '.join(SEARCH_MODES)}")
         parsed = Filters.parse(filters)
-        if not self.store.manifest().get("model"):
+        if not self._recorded_model():
             return []
         started = encoded = time.perf_counter()
         # Fusion needs more than k candidates from each side to find what both rank well.
@@ -379,8 +387,3 @@ def _virtual_path(path: str) -> str:
     if pure.is_absolute() or ".." in pure.parts or str(pure) in {"", "."}:
         raise InvalidQueryError(f"path {path!r} must be relative and stay inside the index")
     return str(pure)
-
-
-def _glob_literal(path: str) -> str:
-    """``path`` as a GLOB pattern that matches only itself."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in path)

@@ -204,13 +204,14 @@ class MetadataStore:
     def _sync_chunks(
         self, session: Session, document: DocumentRow, update: DocumentUpdate
     ) -> tuple[dict[int, np.ndarray], list[int]]:
-        """Make the document's chunk rows match ``change``: rows of unchanged chunks stay (with
+        """Make the document's chunk rows match ``update``: rows of unchanged chunks stay (with
         their ids and vectors, positions updated); new chunks are inserted; the rest deleted."""
         old = {
             row.chunk_id: row
             for row in session.scalars(select(ChunkRow).where(ChunkRow.document_id == document.id))
         }
         inserted: list[tuple[ChunkRow, np.ndarray]] = []
+        current: list[ChunkRow] = []
         chunks = update.document.chunks
         chunk_ids = make_chunk_ids(document.doc_id, chunks)
         for ordinal, (chunk_id, chunk, vector) in enumerate(
@@ -232,21 +233,16 @@ class MetadataStore:
             row.start_line, row.end_line = chunk.start_line, chunk.end_line
             row.start_byte, row.end_byte = chunk.start_byte, chunk.end_byte
             row.token_count = chunk.token_count
+            current.append(row)
         gone = [row.id for row in old.values()]
         if gone:
             session.execute(delete(ChunkRow).where(ChunkRow.id.in_(gone)))
         session.flush()
         # Kept chunks are re-indexed too: their symbol or heading may have changed.
-        rows = session.scalars(select(ChunkRow).where(ChunkRow.document_id == document.id))
-        fulltext.remove(session, [chunk.id for chunk in rows] + gone)
+        fulltext.remove(session, [row.id for row in current] + gone)
         fulltext.add(
             session,
-            [
-                fulltext.row(c.id, c.text, document.path, c.symbol, c.heading)
-                for c in session.scalars(
-                    select(ChunkRow).where(ChunkRow.document_id == document.id)
-                )
-            ],
+            [fulltext.row(r.id, r.text, document.path, r.symbol, r.heading) for r in current],
         )
         return {row.id: vector for row, vector in inserted}, gone
 
@@ -272,7 +268,7 @@ class MetadataStore:
             )
 
     def documents(
-        self, limit: int, offset: int, path_glob: str | None = None, root: str | None = None
+        self, limit: int, offset: int, path_glob: str | None = None, doc_id: str | None = None
     ) -> tuple[int, list[dict[str, Any]]]:
         """One page of documents in path order, and how many there are in all."""
         chunks = (
@@ -286,8 +282,8 @@ class MetadataStore:
         conditions = []
         if path_glob:
             conditions.append(DocumentRow.path.op("GLOB")(path_glob))
-        if root is not None:
-            conditions.append(DocumentRow.root == root)
+        if doc_id is not None:
+            conditions.append(DocumentRow.doc_id == doc_id)
         query, total = query.where(*conditions), total.where(*conditions)
         query = query.order_by(DocumentRow.path, DocumentRow.root).limit(limit).offset(offset)
         with self._session() as session:
