@@ -14,7 +14,12 @@ TokenCounter = Callable[[str], int]
 
 def content_hash(text: str) -> str:
     """Stable identity of a piece of text (hex, 32 characters)."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return bytes_hash(text.encode("utf-8"))
+
+
+def bytes_hash(data: bytes) -> str:
+    """Stable identity of a file's raw bytes (hex, 32 characters)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import stat
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from indexers.chunk import bytes_hash
 from indexers.decoding import decode, looks_binary
 from indexers.languages import detect_language
 from indexers.skip_rules import (
@@ -157,13 +157,26 @@ class _Walker:
         self.dirs_seen: set[tuple[int, int]] = set()
         self.files_seen: set[tuple[int, int]] = set()
         self.links: deque[tuple[str, str, _Rules]] = deque()
+        # A partial walk (``walk_paths``) has not seen the real tree that links alias.
+        self.partial = False
+        self.rules_cache: dict[str, _Rules | None] = {}
+        self.listings: dict[str, dict[str, os.DirEntry[str]]] = {}
 
     def walk(self) -> Iterator[SourceFile | Skipped]:
         self.dirs_seen.add(_inode(os.stat(self.root)))
+        yield from self._expand(iter([_Dir(str(self.root), "", via_link=False, rules=())]))
+
+    def walk_paths(self, paths: Iterable[str]) -> Iterator[SourceFile | Skipped]:
+        """What ``walk`` would yield at or under each of ``paths`` (relative; they need not
+        exist), without walking the rest of the tree."""
+        self.partial = True
+        self.dirs_seen.add(_inode(os.stat(self.root)))
+        yield from self._expand(item for rel in outermost(paths) for item in self._at(rel))
+
+    def _expand(self, items: Iterator[_Item]) -> Iterator[SourceFile | Skipped]:
         # An explicit stack of generators: no recursion limit, and sorted depth-first order.
         # The link drain sits at the bottom, so it runs once the real tree is exhausted.
-        top = _Dir(str(self.root), "", via_link=False, rules=())
-        stack: list[Iterator[_Item]] = [self._drain_links(), self._scan(top)]
+        stack: list[Iterator[_Item]] = [self._drain_links(), items]
         while stack:
             item = next(stack[-1], None)
             if item is None:
@@ -172,6 +185,55 @@ class _Walker:
                 stack.append(self._scan(item))
             else:
                 yield item
+
+    def _at(self, rel: str) -> Iterator[_Item]:
+        """The entry at ``rel``, as the walk would meet it: none when it or a parent is
+        hidden, pruned or gone."""
+        if not rel:
+            yield _Dir(str(self.root), "", via_link=False, rules=())
+            return
+        parent, _, name = rel.rpartition("/")
+        rules = self._rules_of(parent)
+        if rules is None:
+            return
+        entry = self._listing(parent).get(name)
+        if entry is None:  # gone since the change: nothing to find
+            return
+        item = self._entry(entry, rel, rules, via_link=False)
+        if item is not None:
+            yield item
+
+    def _listing(self, directory: str) -> dict[str, os.DirEntry[str]]:
+        """The entries of ``directory`` (relative) by name; read once per partial walk."""
+        if directory not in self.listings:
+            try:
+                with os.scandir(os.path.join(self.root, directory)) as listing:
+                    self.listings[directory] = {entry.name: entry for entry in listing}
+            except OSError:
+                self.listings[directory] = {}
+        return self.listings[directory]
+
+    def _rules_of(self, directory: str) -> _Rules | None:
+        """The ignore rules in effect inside ``directory`` (relative), or None when the walk
+        would never enter it. Memoised: a change set shares most of its parents."""
+        if directory not in self.rules_cache:
+            rules: _Rules | None = None
+            if not directory:
+                rules = self.root_rules
+            else:
+                parent, _, name = directory.rpartition("/")
+                above = self._rules_of(parent)
+                path = os.path.join(self.root, directory)
+                if (
+                    above is not None
+                    and os.path.isdir(path)
+                    and not os.path.islink(path)
+                    and not _hidden(above, name, directory, is_dir=True)
+                    and not self._pruned(path, os.stat(path))
+                ):
+                    rules = _with_rules(above, path, directory)
+            self.rules_cache[directory] = rules
+        return self.rules_cache[directory]
 
     def single_file(self, path: Path) -> SourceFile | Skipped:
         return self._file(path.name, os.stat(path), via_link=False)
@@ -231,6 +293,10 @@ class _Walker:
         is_dir = stat.S_ISDIR(info.st_mode)
         if self._target_hidden(target, is_dir):
             return None  # links alias content; they never expose what the tree hides
+        if self.partial:
+            # A link inside the root aliases a real path that the full walk visits first.
+            seen = "directory" if is_dir else "file"
+            return self._skip(rel, "symlink-loop", f"{seen} already visited")
         if is_dir:
             return self._enter(link, rel, info, rules, via_link=True)
         return self._file(rel, info, via_link=True)
@@ -298,6 +364,34 @@ def discover(
         raise FileNotFoundError(f"not a file or directory: {root}")
 
 
+def outermost(paths: Iterable[str]) -> list[str]:
+    """``paths`` (relative POSIX) in sorted order without those at or under another one ("" is
+    the whole root)."""
+    kept: set[str] = set()
+    for path in sorted(set(paths)):  # an ancestor sorts before what lies under it
+        if not covered_by(path, kept):
+            kept.add(path)
+    return sorted(kept)
+
+
+def covered_by(path: str, scope: Collection[str]) -> bool:
+    """Whether ``path`` is one of ``scope`` or lies under one of them ("" covers everything)."""
+    if "" in scope:
+        return True
+    parts = path.split("/")
+    return any("/".join(parts[:depth]) in scope for depth in range(1, len(parts) + 1))
+
+
+def discover_paths(
+    root: Path, paths: Iterable[str], *, max_file_bytes: int = 1 << 20, exclude: Sequence[Path] = ()
+) -> Iterator[SourceFile | Skipped]:
+    """What ``discover(root)`` would yield at or under ``paths`` (POSIX paths relative to
+    ``root``, which need not exist any more), checked against the same ignore rules and guards
+    without walking the rest of the tree: a change set refreshes only what it names."""
+    resolved = Path(root).resolve()
+    yield from _Walker(resolved, max_file_bytes, exclude).walk_paths(paths)
+
+
 def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | Skipped:
     """Read ``source`` once and apply the content checks; never raises for a bad file."""
     try:
@@ -317,8 +411,7 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
     if verdict is not None:
         return _skipped(source, *verdict)
     language = detect_language(source.path, text.partition("\n")[0])
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return LoadedFile(source, text, encoding, language, digest)
+    return LoadedFile(source, text, encoding, language, bytes_hash(data))
 
 
 def _skipped(source: SourceFile, reason: str, detail: str) -> Skipped:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -12,9 +12,11 @@ import numpy as np
 
 from indexers.chunk import content_hash
 from indexers.languages import detect_language
+from retriever import git
 from retriever.context import Context, RankedChunk, assemble
 from retriever.encoder import Encoder, ModelFingerprint
 from retriever.errors import IndexNotFoundError, InvalidQueryError, RetrieverError
+from retriever.freshness import stale_files
 from retriever.fusion import reciprocal_rank_fusion
 from retriever.generations import Generations
 from retriever.indexing import Indexer, Progress, Root
@@ -36,6 +38,8 @@ VIRTUAL_ROOT = "virtual:"
 MAX_K = 1000
 SearchMode = Literal["hybrid", "dense", "lexical"]
 SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+#: How a search checks its hits' files: not at all, dropping stale hits (True) or flagging them.
+Verify = bool | Literal["drop", "flag"]
 MAX_QUERY_CHARS = 8192
 
 
@@ -91,20 +95,39 @@ class Retriever:
 
     # -- writing ----------------------------------------------------------------------------
     def index(
-        self, paths: Sequence[str | Path], *, progress: Progress | None = None
+        self,
+        paths: Sequence[str | Path],
+        *,
+        progress: Progress | None = None,
+        changed: Iterable[str | Path] | None = None,
+        since: str | None = None,
     ) -> IndexReport:
-        """Index (or refresh) ``paths``: new and changed files are added, removed files go."""
+        """Index (or refresh) ``paths``: new and changed files are added, removed files go.
+
+        A refresh can be told where to look: ``changed`` names the paths that changed (files
+        or directories, created, edited, deleted or moved, as a file watcher reports them);
+        ``since`` is a git revision, and the paths that differ from it (``git diff``, plus
+        untracked files) are looked at. Either way nothing else is read."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
+        if changed is not None and since is not None:
+            raise RetrieverError("give either changed paths or a revision to index since")
         roots = [Root.from_argument(path) for path in paths]
+        scopes = None
+        if since is not None:
+            scopes = {root: git.changed_since(root.directory, since) for root in roots}
+        elif changed is not None:
+            scopes = _relative_to(roots, changed)
         with self.lock.hold():
             indexer = self._indexer(progress)
             self._remember_roots(roots)
             try:
-                return indexer.run(roots)
+                report = indexer.run(roots, scopes)
             finally:
                 # Whatever committed to SQLite is published, even after an error part-way.
                 self.generations.publish(indexer.vectors)
+            self._remember_commits(roots)
+            return report
 
     def upsert_text(self, path: str, text: str, language: str | None = None) -> DocumentSummary:
         """Index ``text`` as the document at virtual ``path`` (replacing an earlier version);
@@ -157,15 +180,19 @@ class Retriever:
         filters: Filters | Mapping[str, Any] | None = None,
         timings: dict[str, float] | None = None,
         mode: SearchMode = "hybrid",
+        verify: Verify = False,
     ) -> list[Hit]:
         """The ``k`` chunks that best answer ``query``, best first, among those matching
         ``filters``. ``mode``: ``hybrid`` (dense and lexical fused by reciprocal rank; the score
-        is the fused one), ``dense`` (cosine similarity) or ``lexical`` (BM25). A ``timings``
-        dict, when given, receives the milliseconds spent encoding the query (``encode_ms``)
-        and on the rest (``search_ms``)."""
+        is the fused one), ``dense`` (cosine similarity) or ``lexical`` (BM25). ``verify``
+        re-hashes the cited files: ``True`` or ``"drop"`` leaves out hits whose file changed
+        since it was indexed (the next best take their place), ``"flag"`` keeps them with
+        ``stale=True``. A ``timings`` dict, when given, receives the milliseconds spent
+        encoding the query (``encode_ms``), on the rest (``search_ms``) and, when verifying,
+        on that (``verify_ms``)."""
         return [
-            Hit(**{key: value for key, value in row.items() if key != "ordinal"})
-            for row in self._ranked(query, k, filters, timings, mode)
+            Hit(**{key: value for key, value in row.items() if key not in ("ordinal", "root")})
+            for row in self._ranked(query, k, filters, timings, mode, verify)
         ]
 
     def context(
@@ -176,16 +203,18 @@ class Retriever:
         filters: Filters | Mapping[str, Any] | None = None,
         tokenizer: str | None = None,
         mode: SearchMode = "hybrid",
+        verify: bool = False,
     ) -> Context:
         """Passages for a prompt: the best ``k`` chunks, adjacent ones of a file merged,
         duplicates dropped, cited, and cut to ``token_budget`` tokens (counted with the
-        encoder's tokenizer, or ``tokenizer``: a tokenizer available locally)."""
+        encoder's tokenizer, or ``tokenizer``: a tokenizer available locally). ``verify``
+        leaves out chunks whose file changed since it was indexed."""
         if token_budget < 1:
             raise InvalidQueryError("token_budget must be positive")
         from retriever.encoder import load_text_counter
 
         count = load_text_counter(tokenizer) if tokenizer else self.encoder.count_text_tokens
-        rows = self._ranked(query, k, filters, mode=mode)
+        rows = self._ranked(query, k, filters, mode=mode, verify=verify)
         ranked = [RankedChunk(**_ranked_fields(row)) for row in rows]
         return assemble(ranked, token_budget, count)
 
@@ -239,6 +268,7 @@ class Retriever:
             generation=generation.generation if generation else None,
             vectors=generation.vector_count if generation else 0,
             size_bytes=sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file()),
+            git=self._git_states(manifest.get("commits", {})),
         )
 
     def warm(self) -> None:
@@ -301,10 +331,37 @@ class Retriever:
         """Record what the user asked to index (a directory, or one file of it), so a later
         re-index (`POST /v1/index`) covers exactly that."""
         known = self.store.manifest().get("roots", [])
-        given = [
-            str(root.directory / root.only) if root.only else str(root.directory) for root in roots
-        ]
+        given = [str(root.path) for root in roots]
         self.store.set_manifest({"roots": list(dict.fromkeys([*known, *given]))})
+
+    def _remember_commits(self, roots: Sequence[Root]) -> None:
+        """Record the commit each root's work tree was at when indexed (roots outside git
+        record none)."""
+        commits = dict(self.store.manifest().get("commits", {}))
+        for root in roots:
+            commit = git.head_commit(root.directory)
+            if commit:
+                commits[str(root.path)] = commit
+            else:
+                commits.pop(str(root.path), None)
+        self.store.set_manifest({"commits": commits})
+
+    def _git_states(self, commits: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+        """Per root indexed in a git work tree: the commit indexed, where the tree is now, and
+        whether it has moved since (another HEAD, or uncommitted changes)."""
+        states = {}
+        for root, indexed in commits.items():
+            path = Path(root)
+            now = git.work_tree(path if path.is_dir() else path.parent, exclude=[self.directory])
+            if now is not None:
+                moved = now.commit != indexed or now.dirty
+                states[root] = {
+                    "indexed_commit": indexed,
+                    "head": now.commit,
+                    "dirty": now.dirty,
+                    "moved": moved,
+                }
+        return states
 
     def _remove(self, row_ids: list[int]) -> int:
         if not row_ids:
@@ -337,8 +394,9 @@ class Retriever:
         filters: Filters | Mapping[str, Any] | None,
         timings: dict[str, float] | None = None,
         mode: SearchMode = "hybrid",
+        verify: Verify = False,
     ) -> list[dict[str, Any]]:
-        """Rows of the best ``k`` chunks (hit fields plus ordinal), best first."""
+        """Rows of the best ``k`` chunks (hit fields plus ordinal and root), best first."""
         if not isinstance(query, str) or not query.strip():
             raise InvalidQueryError("the query is empty")
         if len(query) > MAX_QUERY_CHARS:
@@ -347,12 +405,17 @@ class Retriever:
             raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
         if mode not in SEARCH_MODES:
             raise InvalidQueryError(f"unknown mode {mode!r}; modes: {', '.join(SEARCH_MODES)}")
+        if verify not in (False, True, "drop", "flag"):
+            raise InvalidQueryError(f"unknown verify {verify!r}; use true, 'drop' or 'flag'")
         parsed = Filters.parse(filters)
         if not self._recorded_model():
             return []
         started = encoded = time.perf_counter()
+        drop = verify is True or verify == "drop"
+        # Dropping stale hits needs spare candidates to take their place.
+        wanted = min(2 * k, MAX_K) if drop else k
         # Fusion needs more than k candidates from each side to find what both rank well.
-        depth = k if mode != "hybrid" else min(max(5 * k, 50), MAX_K)
+        depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_K)
         rankings = []
         if mode != "lexical":
             vectors = self._vectors()
@@ -362,17 +425,48 @@ class Retriever:
             rankings.append(vectors.search(embedded, depth, allowed))
         if mode != "dense":
             rankings.append(self.store.lexical(query_terms(query), parsed, depth))
-        ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, k)
+        ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, wanted)
         rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
-        if timings is not None:
-            timings["encode_ms"] = round((encoded - started) * 1000, 2)
-            timings["search_ms"] = round((time.perf_counter() - encoded) * 1000, 2)
+        searched = time.perf_counter()
         # A chunk deleted since this generation was published is absent from rows: skip it.
-        return [
+        found = [
             {**{key: v for key, v in rows[i].items() if key != "id"}, "score": score}
             for i, score in ranked
             if i in rows
         ]
+        if verify:
+            stale = stale_files(
+                (row["root"], row["path"], row["file_hash"])
+                for row in found
+                if row["root"] != VIRTUAL_ROOT  # uploaded text has no file to change
+            )
+            for row in found:
+                row["stale"] = (row["root"], row["path"]) in stale
+            if drop:
+                found = [row for row in found if not row["stale"]]
+        if timings is not None:
+            timings["encode_ms"] = round((encoded - started) * 1000, 2)
+            timings["search_ms"] = round((searched - encoded) * 1000, 2)
+            if verify:
+                timings["verify_ms"] = round((time.perf_counter() - searched) * 1000, 2)
+        return found[:k]
+
+
+def _relative_to(roots: Sequence[Root], changed: Iterable[str | Path]) -> dict[Root, list[str]]:
+    """Each root's share of ``changed``, as paths relative to it. A path's directory is
+    resolved (like the roots') but not the path itself: it may be gone, or be a link."""
+    absolute = []
+    for path in changed:
+        given = Path(path).expanduser().absolute()
+        absolute.append(given.parent.resolve() / given.name if given.name else given.resolve())
+    return {
+        root: [
+            "" if path == root.directory else path.relative_to(root.directory).as_posix()
+            for path in absolute
+            if path.is_relative_to(root.directory)
+        ]
+        for root in roots
+    }
 
 
 def _ranked_fields(row: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ leaves every file either as before or as after.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,16 @@ import numpy as np
 
 from indexers.chunk import Chunk
 from indexers.chunking import chunk_text
-from indexers.discovery import LoadedFile, Skipped, SourceFile, discover, load
+from indexers.discovery import (
+    LoadedFile,
+    Skipped,
+    SourceFile,
+    covered_by,
+    discover,
+    discover_paths,
+    load,
+)
+from indexers.skip_rules import IGNORE_FILES
 from retriever.encoder import Encoder
 from retriever.errors import RetrieverError
 from retriever.store import DocumentUpdate, MetadataStore, PendingDocument
@@ -47,6 +56,11 @@ class Root:
         if path.is_dir():
             return cls(path)
         return cls(path.parent, path.name)
+
+    @property
+    def path(self) -> Path:
+        """The path as the user gave it (resolved): the directory, or the one file."""
+        return self.directory / self.only if self.only else self.directory
 
     def covers(self, relative: str) -> bool:
         return self.only is None or relative == self.only
@@ -80,18 +94,40 @@ class Indexer:
         self.progress = progress or (lambda done, total, path: None)
         self.report = IndexReport()
 
-    def run(self, roots: Sequence[Root]) -> IndexReport:
+    def run(
+        self, roots: Sequence[Root], changed: Mapping[Root, Collection[str]] | None = None
+    ) -> IndexReport:
+        """Index ``roots``; with ``changed``, look only at the paths it gives for each root
+        (relative; created, edited, deleted or moved) and at what lies under them."""
         started = time.perf_counter()
         for root in roots:
-            self._index_root(root)
+            scope = None if changed is None else _scope(root, changed.get(root, ()))
+            if scope is None or scope:
+                self._index_root(root, scope)
         self.report.seconds = round(time.perf_counter() - started, 3)
         return self.report
 
-    def _index_root(self, root: Root) -> None:
+    def _index_root(self, root: Root, scope: frozenset[str] | None) -> None:
         root_key = str(root.directory)
         stored = self.store.documents_under(root_key)
-        target = root.directory / root.only if root.only else root.directory
-        found = list(discover(target, max_file_bytes=self.max_file_bytes, exclude=self.exclude))
+        if scope is None:
+            target = root.path
+            # A root deleted since it was given (while watching) leaves the index with its files.
+            found = (
+                list(discover(target, max_file_bytes=self.max_file_bytes, exclude=self.exclude))
+                if target.exists()
+                else []
+            )
+        else:
+            found = list(
+                discover_paths(
+                    root.directory, scope, max_file_bytes=self.max_file_bytes, exclude=self.exclude
+                )
+            )
+
+        def covered(path: str) -> bool:
+            return root.covers(path) and (scope is None or covered_by(path, scope))
+
         sources = [item for item in found if isinstance(item, SourceFile)]
         skipped = [item for item in found if isinstance(item, Skipped)]
         kept: set[str] = set()  # paths that stay indexed: unchanged or re-indexed
@@ -119,12 +155,16 @@ class Indexer:
         self.write(batch.documents)
         self.progress(len(sources), len(sources), "")
         # A file no longer found (deleted, now ignored or skipped) leaves the index.
-        gone = [doc.id for path, doc in stored.items() if root.covers(path) and path not in kept]
+        gone = [doc.id for path, doc in stored.items() if covered(path) and path not in kept]
         if gone:
             self._apply(*self.store.write([], removals=gone))
             self.report.files_removed += len(gone)
         if root.only is None:
-            self.store.replace_skipped(root_key, [(s.path, s.reason, s.detail) for s in skipped])
+            self.store.replace_skipped(
+                root_key,
+                [(s.path, s.reason, s.detail) for s in skipped],
+                within=None if scope is None else covered,
+            )
         for s in skipped:
             self.report.files_skipped[s.reason] = self.report.files_skipped.get(s.reason, 0) + 1
 
@@ -168,6 +208,18 @@ class Indexer:
             self.vectors.add(np.fromiter(added, dtype=np.int64), np.stack(list(added.values())))
         self.report.chunks_added += len(added)
         self.report.chunks_removed += len(removed)
+
+
+def _scope(root: Root, changed: Collection[str]) -> frozenset[str] | None:
+    """The relative paths an update of ``root`` must look at (None: all of it). A changed
+    ignore file stands for its whole directory, whose contents its rules decide."""
+    paths = {
+        path.rpartition("/")[0] if path.rpartition("/")[2] in IGNORE_FILES else path
+        for path in changed
+    }
+    if root.only is not None:  # one file: it is in the change set or not
+        return None if any(covered_by(root.only, {path}) for path in paths) else frozenset()
+    return frozenset(paths)
 
 
 def _pending(loaded: LoadedFile, chunks: list[Chunk]) -> PendingDocument:

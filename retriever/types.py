@@ -11,7 +11,10 @@ from retriever.errors import InvalidQueryError
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked passage. ``path`` is relative to the root it was indexed from."""
+    """One ranked passage. ``path`` is relative to the root it was indexed from.
+    ``file_hash`` is the hash of the file's bytes as indexed (its document's ``content_hash``);
+    ``stale`` says whether the file has changed since, when the search verified it (else
+    None)."""
 
     path: str
     start_line: int
@@ -24,6 +27,8 @@ class Hit:
     heading: str | None
     chunk_id: str
     doc_id: str
+    file_hash: str
+    stale: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +117,9 @@ class Status:
     generation: int | None
     vectors: int
     size_bytes: int
+    #: Root -> where its git work tree stands: the commit indexed, HEAD now, uncommitted
+    #: changes, and whether the tree has moved since (for roots in a git work tree).
+    git: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -259,9 +259,27 @@ class MetadataStore:
         version = json.loads(entry.value) + 1 if entry else 1
         session.merge(ManifestEntry(key="data_version", value=json.dumps(version)))
 
-    def replace_skipped(self, root: str, skipped: Sequence[tuple[str, str, str]]) -> None:
+    def replace_skipped(
+        self,
+        root: str,
+        skipped: Sequence[tuple[str, str, str]],
+        within: Callable[[str], bool] | None = None,
+    ) -> None:
+        """Replace the skipped files recorded for ``root`` (only those at paths ``within``
+        accepts, when given: an update of some paths) by ``skipped``."""
         with self._session.begin() as session:
-            session.execute(delete(SkippedRow).where(SkippedRow.root == root))
+            if within is None:
+                session.execute(delete(SkippedRow).where(SkippedRow.root == root))
+            else:
+                paths = session.scalars(select(SkippedRow.path).where(SkippedRow.root == root))
+                doomed = [path for path in paths if within(path)]
+                for start in range(0, len(doomed), 500):
+                    session.execute(
+                        delete(SkippedRow).where(
+                            SkippedRow.root == root,
+                            SkippedRow.path.in_(doomed[start : start + 500]),
+                        )
+                    )
             session.add_all(
                 SkippedRow(root=root, path=path, reason=reason, detail=detail)
                 for path, reason, detail in skipped
@@ -348,6 +366,8 @@ class MetadataStore:
             ChunkRow.heading,
             ChunkRow.chunk_id,
             DocumentRow.doc_id,
+            DocumentRow.content_hash.label("file_hash"),
+            DocumentRow.root,
             ChunkRow.ordinal,
         )
         with self._session() as session:
