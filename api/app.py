@@ -16,11 +16,12 @@ from starlette.types import Receive, Scope, Send
 
 from api import routes
 from api.errors import ApiError, install_error_handlers
-from api.jobs import IndexJob, Warmup
+from api.jobs import IndexJob, Warmup, watcher_for
 from api.mcp import streamable_http_app
 from api.security import BodyLimit, Keys, ReadKeyGate
 from retriever.engine import Retriever
 from retriever.settings import Settings
+from retriever.watching import run_in_thread
 
 #: The web search page and its assets, served at ``/``.
 STATIC = Path(__file__).parent / "static"
@@ -35,21 +36,31 @@ re-indexing. Errors are `{"error": {"code": ..., "message": ...}}`.
 
 
 def create_app(
-    retriever: Retriever, settings: Settings | None = None, *, host: str = "127.0.0.1"
+    retriever: Retriever,
+    settings: Settings | None = None,
+    *,
+    host: str = "127.0.0.1",
+    watch: bool = False,
 ) -> FastAPI:
     """The HTTP API over ``retriever``; ``settings`` (default: the retriever's own) give the API
     keys, CORS origins and the request size limit. ``host`` is the address served on: the MCP
-    endpoint at ``/mcp`` checks Host headers against it (DNS rebinding protection)."""
+    endpoint at ``/mcp`` checks Host headers against it (DNS rebinding protection). ``watch``
+    keeps the index current while serving: the roots are watched and changes applied."""
     settings = settings or retriever.settings
     warmup = Warmup()
     mcp = streamable_http_app(retriever, host=host)
+    watcher = watcher_for(retriever) if watch else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warmup.start(retriever)  # /readyz turns 200 when it is done
+        thread = run_in_thread(watcher) if watcher else None
         # A mounted app's lifespan does not run by itself; the MCP session manager needs it.
         async with mcp.router.lifespan_context(mcp):
             yield
+        if watcher and thread:
+            watcher.stop.set()  # it stops at the next file; committed work stays
+            thread.join(timeout=30)
 
     app = FastAPI(title="retriever", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.retriever = retriever

@@ -12,6 +12,7 @@ from api.errors import ApiError
 from retriever.engine import VIRTUAL_ROOT, Retriever
 from retriever.errors import RetrieverError
 from retriever.types import IndexReport
+from retriever.watching import Watcher, WatchUpdate
 
 log = logging.getLogger("retriever.api")
 
@@ -50,6 +51,32 @@ def roots_to_index(retriever: Retriever) -> list[str]:
     return [
         root for root in retriever.status().roots if root != VIRTUAL_ROOT and Path(root).exists()
     ]
+
+
+def watcher_for(retriever: Retriever) -> Watcher:
+    """A watcher over the roots re-indexing would cover, logging its updates and errors."""
+    roots = roots_to_index(retriever)
+    if not roots:
+        raise RetrieverError(
+            "nothing to watch: no roots configured (RETRIEVER_ROOTS) and no indexed "
+            "directory exists"
+        )
+
+    def updated(update: WatchUpdate) -> None:
+        report = update.report
+        log.info(
+            "watch: %s changed paths, %d files updated, %d removed, %d chunks encoded in %.2fs",
+            update.changed if update.changed is not None else "all",
+            report.files_indexed,
+            report.files_removed,
+            report.chunks_encoded,
+            report.seconds,
+        )
+
+    def failed(error: RetrieverError) -> None:
+        log.warning("watch: %s", error)
+
+    return Watcher(retriever, roots, on_update=updated, on_error=failed)
 
 
 class IndexJob:

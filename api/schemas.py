@@ -68,14 +68,19 @@ class SearchRequest(Strict):
     k: int = Field(10, ge=1, le=MAX_K, description="How many hits.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
+    verify: bool | Literal["drop", "flag"] = Field(
+        False,
+        description="Re-hash the cited files: `true` or `drop` leaves out hits whose file "
+        "changed since it was indexed; `flag` keeps them with `stale: true`.",
+    )
 
 
 class SearchResponse(BaseModel):
     hits: list[Hit]
     took_ms: float
     timings: dict[str, float] = Field(
-        description="Milliseconds spent encoding the query (`encode_ms`) and on the rest "
-        "(`search_ms`)."
+        description="Milliseconds spent encoding the query (`encode_ms`), on the rest "
+        "(`search_ms`) and on re-hashing cited files (`verify_ms`, when verifying)."
     )
     model: str = Field(description="The index's encoder.")
     index_generation: int | None = Field(description="The vector generation searched.")
@@ -94,6 +99,9 @@ class ContextRequest(Strict):
         max_length=1024,
         description="Count tokens with this tokenizer (a local directory or a hub id in the "
         "server's cache) instead of the index's encoder.",
+    )
+    verify: bool = Field(
+        False, description="Leave out chunks whose file changed since it was indexed."
     )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -17,6 +21,9 @@ from retriever import display
 from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
 from retriever.settings import Settings
+
+if TYPE_CHECKING:
+    from retriever.watching import WatchUpdate
 
 app = typer.Typer(
     name="retriever",
@@ -53,6 +60,13 @@ def index(
         int | None, typer.Option(help="Skip files larger than this (default 1 MiB).")
     ] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or mps.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="A git revision: look only at paths that differ from it (git diff, plus "
+            "untracked files), not the whole tree.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or refresh) PATHS: new and changed files are added, removed files go."""
@@ -69,7 +83,7 @@ def index(
         def advance(done: int, total: int, path: str) -> None:
             bar.update(task, completed=done, total=total, description=path or "indexing")
 
-        report = retriever.index([str(p) for p in paths], progress=advance)
+        report = retriever.index([str(p) for p in paths], progress=advance, since=since)
     if as_json:
         display.print_json(report.to_dict())
     else:
@@ -95,6 +109,13 @@ def search(
     mode: ModeOption = "hybrid",
     index_dir: IndexOption = None,
     full: Annotated[bool, typer.Option(help="Print whole passages, not snippets.")] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(help="Re-hash the cited files; leave out hits whose file has changed."),
+    ] = False,
+    flag_stale: Annotated[
+        bool, typer.Option(help="Re-hash the cited files; keep stale hits, marked stale.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Print the passages that best answer QUERY."""
@@ -105,7 +126,8 @@ def search(
         "symbol": symbol,
     }
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
-        hits = retriever.search(query, k=k, filters=filters, mode=mode)
+        checking = "flag" if flag_stale else verify
+        hits = retriever.search(query, k=k, filters=filters, mode=mode, verify=checking)
     if as_json:
         display.print_json({"query": query, "hits": [hit.to_dict() for hit in hits]})
     elif not hits:
@@ -133,6 +155,9 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     index_dir: IndexOption = None,
+    watch: Annotated[
+        bool, typer.Option(help="Keep the index current: watch the roots and apply changes.")
+    ] = False,
 ) -> None:
     """Serve the HTTP API (docs at /docs) and the search page over the index."""
     import uvicorn
@@ -148,8 +173,63 @@ def serve(
                 "set RETRIEVER_API_READ_KEYS or RETRIEVER_API_ADMIN_KEYS, or bind 127.0.0.1"
             )
             raise typer.Exit(2)
+        if watch:  # one line per update in the server log
+            logging.getLogger("retriever.api").setLevel(logging.INFO)
         with Retriever.open(index_dir, create=False) as retriever:
-            uvicorn.run(create_app(retriever, host=host), host=host, port=port, log_level="info")
+            app = create_app(retriever, host=host, watch=watch)
+            uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@app.command()
+def watch(
+    paths: Annotated[list[Path], typer.Argument(help="Directories or files to keep indexed.")],
+    index_dir: IndexOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="'auto', 'minilm', a hub id or a local model directory."),
+    ] = None,
+    debounce_ms: Annotated[
+        int | None,
+        typer.Option(help="Apply changes once files have been quiet this long (default 200)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per update on stdout.")
+    ] = False,
+) -> None:
+    """Index PATHS, then keep the index current as files change, until Ctrl-C."""
+    from retriever.watching import Watcher, WatchStopped
+
+    stop = threading.Event()
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        err.print("stopping (Ctrl-C again to abort)")
+
+    def report(update: WatchUpdate) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(update.to_dict()) + "\n")
+            sys.stdout.flush()
+        else:
+            display.print_update(update)
+
+    def warn(error: RetrieverError) -> None:
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
+
+    settings = _given(model=model, watch_debounce_ms=debounce_ms)
+    with _user_errors(), Retriever.open(index_dir, create=True, **settings) as retriever:
+        watcher = Watcher(
+            retriever, [str(p) for p in paths], on_update=report, on_error=warn, stop=stop
+        )
+        previous = signal.signal(signal.SIGINT, interrupt)
+        err.print(f"watching {', '.join(watcher.paths)} (Ctrl-C to stop)")
+        try:
+            watcher.run()
+        except WatchStopped as stopped:
+            err.print(str(stopped))
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 @app.command()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from retriever.types import Hit, IndexReport, Status
+
+if TYPE_CHECKING:
+    from retriever.watching import WatchUpdate
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -33,11 +37,24 @@ def print_report(report: IndexReport) -> None:
     )
 
 
+def print_update(update: WatchUpdate) -> None:
+    """One line per watch update, on stderr."""
+    report = update.report
+    what = "indexed" if update.changed is None else f"{update.changed} changed paths"
+    when = time.strftime("%H:%M:%S", time.localtime(update.finished_at))
+    err.print(
+        f"[dim]{when}[/] {what}: {report.files_indexed} files updated, "
+        f"{report.files_removed} removed, {report.files_unchanged} unchanged; "
+        f"{report.chunks_encoded} chunks encoded in {report.seconds:.2f}s"
+    )
+
+
 def print_hit(rank: int, hit: Hit, full: bool) -> None:
     where = hit.symbol or hit.heading or hit.kind
+    stale = "  [bold red]stale: the file changed since it was indexed[/]" if hit.stale else ""
     out.print(
         f"[bold]{rank}.[/] [cyan]{hit.path}:{hit.start_line}-{hit.end_line}[/]  "
-        f"[magenta]{where}[/]  [dim]{hit.score:.3f}[/]"
+        f"[magenta]{where}[/]  [dim]{hit.score:.3f}[/]{stale}"
     )
     lines = hit.text.strip("\n").splitlines()
     shown = lines if full else lines[:6]
@@ -77,11 +94,25 @@ def print_status(status: Status) -> None:
         ", ".join(f"{n} {reason}" for reason, n in sorted(status.skipped.items())) or "none",
     )
     table.add_row("size", f"{status.size_bytes / 1e6:.1f} MB")
+    for root, state in status.git.items():
+        table.add_row(f"git {root}", _git_line(state))
     out.print(table)
     for item in status.skipped_files[:20]:
         out.print(f"  [dim]skipped[/] {item['path']}: {item['reason']} {item['detail']}".rstrip())
     if len(status.skipped_files) > 20:
         out.print(f"  [dim]… {len(status.skipped_files) - 20} more (see --json)[/]")
+
+
+def _git_line(state: dict[str, Any]) -> str:
+    indexed = (state["indexed_commit"] or "-")[:12]
+    if not state["moved"]:
+        return f"indexed at {indexed}; the work tree has not moved since"
+    moves = []
+    if state["head"] != state["indexed_commit"]:
+        moves.append(f"HEAD is now {(state['head'] or '-')[:12]}")
+    if state["dirty"]:
+        moves.append("uncommitted changes")
+    return f"indexed at {indexed}; moved since: {', '.join(moves)}"
 
 
 def print_eval(results: list) -> None:

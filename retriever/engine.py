@@ -274,6 +274,7 @@ class Retriever:
     def warm(self) -> None:
         """Load the model and verify the vectors now rather than on the first query."""
         if self._recorded_model():
+            _ = self.encoder
             self._vectors()
 
     @property

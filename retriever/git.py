@@ -83,15 +83,6 @@ def _top_relative(directory: Path, path: Path) -> str | None:
     return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else None
 
 
-def listed_files(directory: Path) -> list[str] | None:
-    """Git's own list of the files under ``directory``: tracked, plus untracked ones that are
-    not ignored (relative POSIX paths); None outside a work tree."""
-    listed = _git(directory, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-    if listed is None or listed.returncode != 0:
-        return None
-    return list(dict.fromkeys(_paths(listed.stdout)))  # a conflicted file is listed per stage
-
-
 def changed_since(directory: Path, revision: str) -> list[str]:
     """Paths under ``directory`` that differ between ``revision`` and the files on disk:
     committed since, staged or not, deleted, plus untracked files that are not ignored.

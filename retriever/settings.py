@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         1 << 20, ge=1024, description="Larger HTTP request bodies are refused with 413."
     )
+    watch_debounce_ms: int = Field(
+        200,
+        ge=10,
+        le=60_000,
+        description="Watch mode applies changes once files have been quiet this long "
+        "(milliseconds), so a burst such as a branch switch becomes one update.",
+    )
 
     @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")
     @classmethod
