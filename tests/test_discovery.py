@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from indexers.decoding import decode, looks_binary
-from indexers.discovery import LoadedFile, Skipped, SourceFile, discover, load
+from indexers.discovery import LoadedFile, Skipped, SourceFile, discover, discover_paths, load
 from indexers.skip_rules import ALWAYS_SKIPPED, SKIP_REASONS
 
 Tree = dict[str, str | bytes]
@@ -440,3 +440,56 @@ def test_deep_tree_needs_no_recursion(tmp_path: Path) -> None:
     finally:
         sys.setrecursionlimit(limit)
     assert result == (["d/" * depth + "bottom.py"], {})
+
+
+def test_discovering_some_paths_finds_what_the_full_walk_finds_there(tmp_path: Path) -> None:
+    root = build(
+        tmp_path / "root",
+        {
+            ".gitignore": "build/\n*.log\n",
+            "src/a.py": "a = 1\n",
+            "src/.ignore": "secret.py\n",
+            "src/secret.py": "s = 1\n",
+            "src/deep/b.py": "b = 1\n",
+            "src/yarn.lock": "lock\n",
+            "build/out.py": "o = 1\n",
+            "debug.log": "log\n",
+            "docs/guide.md": "# Guide\n",
+            "env/pyvenv.cfg": "home = /usr\n",
+            "env/lib.py": "v = 1\n",
+            "node_modules/m.js": "m\n",
+        },
+    )
+    link(root, "docs/alias.py", root / "src" / "a.py")
+    link(root, "outside.py", tmp_path)
+    full = {
+        (type(item).__name__, item.path, getattr(item, "reason", None)) for item in discover(root)
+    }
+    asked = [
+        "src",
+        "src/deep/b.py",
+        "src/secret.py",
+        "build/out.py",
+        "debug.log",
+        "env/lib.py",
+        "node_modules/m.js",
+        "docs/alias.py",
+        "outside.py",
+        "gone.py",
+        "gone/dir/x.py",
+    ]
+    partial = {
+        (type(item).__name__, item.path, getattr(item, "reason", None))
+        for item in discover_paths(root, asked)
+    }
+    under = {
+        entry
+        for entry in full
+        if any(entry[1] == path or entry[1].startswith(path + "/") for path in asked)
+    }
+    assert partial == under
+    assert {entry[1] for entry in partial} >= {"src/a.py", "src/deep/b.py", "src/yarn.lock"}
+    everything = {
+        (type(i).__name__, i.path, getattr(i, "reason", None)) for i in discover_paths(root, [""])
+    }
+    assert everything == full

@@ -1,0 +1,125 @@
+"""The staleness guard: hits carry their file's hash as indexed, and a verifying search never
+hands out a passage whose file has changed since (CLI, Python and HTTP)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from gitrepo import make_repo
+from indexers.chunk import bytes_hash
+from retriever import Retriever
+from retriever.cli import app
+
+QUERY = "retry upload attempts"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "repo").mkdir()
+    return make_repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def retriever(repo: Path, tmp_path: Path, tiny_modernbert: Path):
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as opened:
+        opened.index([repo])
+        yield opened
+
+
+def paths(hits) -> list[str]:
+    return [hit.path for hit in hits]
+
+
+def test_hits_carry_the_hash_of_their_file_as_indexed(retriever, repo):
+    (hit,) = retriever.search("retry_upload", k=1, mode="lexical")
+    assert hit.path == "src/uploads.py"
+    assert hit.file_hash == bytes_hash((repo / "src/uploads.py").read_bytes())
+    assert hit.stale is None  # not verified
+    document = retriever.document(hit.doc_id)
+    assert document["content_hash"] == hit.file_hash
+
+
+def test_verify_leaves_out_hits_whose_file_changed_and_flags_them_on_request(retriever, repo):
+    before = retriever.search(QUERY, k=5, mode="lexical")
+    assert "src/uploads.py" in paths(before)
+    with (repo / "src/uploads.py").open("a") as handle:
+        handle.write("\n# edited after indexing\n")
+
+    dropped = retriever.search(QUERY, k=5, mode="lexical", verify=True)
+    assert "src/uploads.py" not in paths(dropped)
+    assert all(hit.stale is False for hit in dropped)
+
+    flagged = retriever.search(QUERY, k=5, mode="lexical", verify="flag")
+    assert [hit.chunk_id for hit in flagged] == [hit.chunk_id for hit in before]
+    assert {hit.path for hit in flagged if hit.stale} == {"src/uploads.py"}
+
+
+def test_a_deleted_file_is_stale_and_fresh_hits_take_its_place(retriever, repo):
+    (best,) = retriever.search("invoice_total", k=1, mode="lexical")
+    assert best.path == "src/billing.py"
+    (repo / "src/billing.py").unlink()
+    timings: dict[str, float] = {}
+    hits = retriever.search("invoice_total", k=1, mode="hybrid", verify=True, timings=timings)
+    assert len(hits) == 1 and hits[0].path != "src/billing.py"
+    assert timings["verify_ms"] >= 0
+
+
+def test_uploaded_text_has_no_file_and_is_never_stale(retriever):
+    retriever.upsert_text("notes/adr.md", "# ADR\n\nWe retry uploads five times.\n")
+    hits = retriever.search("retry uploads five times", k=10, mode="lexical", verify="flag")
+    uploaded = [hit for hit in hits if hit.path == "notes/adr.md"]
+    assert uploaded and uploaded[0].stale is False
+
+
+def test_context_can_leave_out_stale_passages(retriever, repo):
+    assert "src/uploads.py" in retriever.context(QUERY, 2000, mode="lexical").context
+    (repo / "src/uploads.py").write_text("def other():\n    return 0\n")
+    verified = retriever.context(QUERY, 2000, mode="lexical", verify=True)
+    assert "src/uploads.py" not in verified.context
+    assert verified.passages
+
+
+def test_cli_search_verify_and_flag_stale(retriever, repo):
+    (repo / "src/uploads.py").write_text("def other():\n    return 0\n")
+    index = str(retriever.directory)
+    runner = CliRunner()
+    base = ["search", QUERY, "--index", index, "--mode", "lexical"]
+    verified = runner.invoke(app, [*base, "--verify", "--json"])
+    assert verified.exit_code == 0, verified.output
+    assert "src/uploads.py" not in [hit["path"] for hit in json.loads(verified.stdout)["hits"]]
+    flagged = runner.invoke(app, [*base, "--flag-stale", "--json"])
+    stale = [hit["path"] for hit in json.loads(flagged.stdout)["hits"] if hit["stale"]]
+    assert stale and set(stale) == {"src/uploads.py"}
+    shown = runner.invoke(app, [*base, "--flag-stale"])
+    assert "stale: the file changed since it was indexed" in shown.stdout
+
+
+def test_api_verify_on_search_and_context(retriever, repo):
+    (repo / "src/uploads.py").write_text("def other():\n    return 0\n")
+    with TestClient(create_app(retriever)) as client:
+        body = {"query": QUERY, "k": 5, "mode": "lexical"}
+        plain = client.post("/v1/search", json=body).json()
+        assert "src/uploads.py" in [hit["path"] for hit in plain["hits"]]
+        assert all(hit["stale"] is None and hit["file_hash"] for hit in plain["hits"])
+
+        dropped = client.post("/v1/search", json={**body, "verify": True}).json()
+        assert "src/uploads.py" not in [hit["path"] for hit in dropped["hits"]]
+        assert "verify_ms" in dropped["timings"]
+
+        flagged = client.post("/v1/search", json={**body, "verify": "flag"}).json()
+        assert {hit["path"] for hit in flagged["hits"] if hit["stale"]} == {"src/uploads.py"}
+
+        context = client.post(
+            "/v1/context",
+            json={"query": QUERY, "token_budget": 2000, "mode": "lexical", "verify": True},
+        ).json()
+        assert "src/uploads.py" not in context["context"]
+
+        bad = client.post("/v1/search", json={**body, "verify": "sometimes"})
+        assert bad.status_code == 422
