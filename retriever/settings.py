@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(
         1 << 20, ge=1024, description="Larger HTTP request bodies are refused with 413."
     )
+    mlm_model: str = Field(
+        "answerdotai/ModernBERT-base",
+        description="Masked language model for fill-mask, classify and cloze: a hub id "
+        "(e.g. answerdotai/ModernBERT-large) or a local directory; loaded on first use.",
+    )
 
     @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")
     @classmethod
