@@ -80,7 +80,7 @@ def build_tiny_modernbert(directory: Path, texts: Iterable[str], max_tokens: int
     return directory
 
 
-def train_byte_level_tokenizer(texts: Iterable[str], mask_token: str, vocab_size: int = 600):
+def train_byte_level_tokenizer(texts: Iterable[str], mask_token: str, vocab_size: int = 2000):
     """A byte-level BPE tokenizer like ModernBERT's: words carry their leading space
     (`" Paris"`), and the mask token swallows the space before it (``lstrip``)."""
     from tokenizers import (
