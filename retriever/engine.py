@@ -58,7 +58,10 @@ class Retriever:
         self.generations = Generations(self.directory, store, self.lock)
         self._encoder: Encoder | None = None
         self._model: dict[str, Any] | None = None
-        self._masked_lm: MaskedLM | None = None
+        #: The masked LM of the ``mlm_model`` setting; its weights load on first use.
+        self.masked_lm = MaskedLM(
+            settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens
+        )
 
     @classmethod
     def open(
@@ -236,17 +239,6 @@ class Retriever:
         return cosine_similarities(lambda distinct: self.embed(distinct)[0], texts, pairs)
 
     # -- masked-LM tools (see retriever.mask_tasks) -------------------------------------------
-    @property
-    def masked_lm(self) -> MaskedLM:
-        """The masked LM of the ``mlm_model`` setting; its weights load on first use."""
-        if self._masked_lm is None:
-            self._masked_lm = MaskedLM(
-                self.settings.mlm_model,
-                device=self.settings.device,
-                batch_tokens=self.settings.batch_tokens,
-            )
-        return self._masked_lm
-
     def fill_mask(self, text: str, k: int = 5) -> FillMaskResult:
         """The ``k`` likeliest tokens for each ``[MASK]`` in ``text``."""
         return self.masked_lm.fill_mask(text, k)

@@ -6,6 +6,7 @@ LM is loaded, so ``retriever --help`` and ``retriever status`` stay light.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class MaskedLanguageModel:
     """Any Hugging Face masked LM with a fast tokenizer (ModernBERT, BERT, RoBERTa, ...)."""
 
     def __init__(
-        self, resolved: ResolvedModel, *, device: str = "auto", batch_tokens: int = 4096
+        self, resolved: ResolvedModel, *, device: str = "auto", batch_tokens: int = 16384
     ) -> None:
         from transformers import AutoModelForMaskedLM, AutoTokenizer
         from transformers.utils import logging as transformers_logging
@@ -61,6 +62,8 @@ class MaskedLanguageModel:
         self.tokenizer = tokenizer
         self.mask_token: str = tokenizer.mask_token
         self.max_tokens = int(min(tokenizer.model_max_length, model.config.max_position_embeddings))
+        # Lengths are checked here, with a clear error; the tokenizer's warning would be noise.
+        tokenizer.model_max_length = sys.maxsize
         self.batch_tokens = batch_tokens
         self.model = model.to(pick_device(device)).eval()
         # The vocabulary projection is the costliest layer on short inputs: a pre-hook feeds

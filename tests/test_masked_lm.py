@@ -125,6 +125,16 @@ def test_classify_is_batched_and_picks_the_likeliest_label(rigged: MaskedLM) -> 
         assert result.label == "great" and result.scores["great"] > 0.99
 
 
+def test_a_batch_scores_each_text_as_alone(plain: MaskedLM) -> None:
+    texts = ["ok", "The food was cold and the staff ignored us.", "Lovely view, fair prices."]
+    labels = ["bad", "good", "not sure"]
+    batched = plain.classify(texts, labels)
+    for text, result in zip(texts, batched, strict=True):
+        (alone,) = plain.classify([text], labels)
+        assert alone.label == result.label
+        assert list(alone.scores.values()) == pytest.approx(list(result.scores.values()), abs=1e-4)
+
+
 def test_one_token_labels_are_a_softmax_over_their_logits(
     plain: MaskedLM, masked_lm_dir: Path
 ) -> None:
