@@ -12,8 +12,9 @@ hold for the real ``answerdotai/ModernBERT-base`` on the same machine.
    batches of 1, 32 and 256 texts; texts/s of the median of the repeats.
 2. fill-mask latency over HTTP: `retriever serve` with the model, then sequential
    ``POST /v1/fill-mask`` requests (the first, which loads the model, is left out): p50, p95.
-3. ingest cost: `retriever index data/sample --model minilm` into an empty index, without and
-   with ``--classify-labels``; the in-process seconds of each.
+3. ingest cost: `retriever index data/sample --model minilm` into an empty index, then the same
+   again with ``--classify-labels``: nothing changed, so that run is the labelling; the
+   in-process seconds of each.
 """
 
 from __future__ import annotations
@@ -91,8 +92,6 @@ def classify_throughput(model: MaskedLM) -> list[dict]:
 
 
 def run_index(index: Path, *extra: str) -> dict:
-    if index.exists():
-        shutil.rmtree(index)
     command = ["retriever", "index", str(SAMPLE), "--index", str(index), "--model", "minilm"]
     done = subprocess.run([*command, *extra, "--json"], capture_output=True, text=True)
     if done.returncode:
@@ -100,24 +99,21 @@ def run_index(index: Path, *extra: str) -> dict:
     return json.loads(done.stdout)
 
 
-def ingest_cost(directory: Path, size: str) -> dict:
-    plain = run_index(WORK / f"mlm-index-{size}")
-    labelled = run_index(
-        WORK / f"mlm-index-{size}-labelled",
-        "--classify-labels",
-        ",".join(LABELS),
-        "--mlm-model",
-        str(directory),
-    )
+def ingest_cost(directory: Path, index: Path) -> dict:
+    """Index the sample corpus, then run again with labels: nothing changed, so the second run
+    is the labelling (plus a scan of unchanged files, the first run's "unchanged" cost)."""
+    if index.exists():
+        shutil.rmtree(index)
+    plain = run_index(index)
+    labels = ["--classify-labels", ",".join(LABELS), "--mlm-model", str(directory)]
+    labelled = run_index(index, *labels)
     return {
         "chunks": plain["chunks_added"],
         "tokens": plain["tokens_encoded"],
         "index_seconds": plain["seconds"],
-        "index_with_labels_seconds": labelled["seconds"],
+        "labelling_seconds": labelled["seconds"],
         "chunks_labelled": labelled["chunks_labelled"],
-        "labels_per_second": round(
-            labelled["chunks_labelled"] / max(labelled["seconds"] - plain["seconds"], 1e-9), 1
-        ),
+        "chunks_labelled_per_second": round(labelled["chunks_labelled"] / labelled["seconds"], 1),
     }
 
 
@@ -177,9 +173,9 @@ def main() -> None:
         directory = model_dir(size)
         print(f"== {size}", file=sys.stderr)
         result = {"throughput": classify_throughput(MaskedLM(str(directory), device="cpu"))}
-        result["ingest"] = ingest_cost(directory, size)
-        print(json.dumps(result["ingest"]), file=sys.stderr)
         index = WORK / f"mlm-index-{size}"
+        result["ingest"] = ingest_cost(directory, index)
+        print(json.dumps(result["ingest"]), file=sys.stderr)
         result["fill_mask_http"] = fill_mask_latency(directory, index, args.requests)
         print(json.dumps(result["fill_mask_http"]), file=sys.stderr)
         record["models"][size] = result

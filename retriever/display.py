@@ -40,9 +40,10 @@ def print_report(report: IndexReport) -> None:
 
 def print_hit(rank: int, hit: Hit, full: bool) -> None:
     where = hit.symbol or hit.heading or hit.kind
+    label = f"  [green]{escape(hit.label)}[/]" if hit.label else ""
     out.print(
         f"[bold]{rank}.[/] [cyan]{hit.path}:{hit.start_line}-{hit.end_line}[/]  "
-        f"[magenta]{where}[/]  [dim]{hit.score:.3f}[/]"
+        f"[magenta]{where}[/]{label}  [dim]{hit.score:.3f}[/]"
     )
     lines = hit.text.strip("\n").splitlines()
     shown = lines if full else lines[:6]

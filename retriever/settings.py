@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     )
     api_read_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="API keys for search, context, embeddings and status (comma-separated). "
+        description="API keys for search, context, embeddings, similarity, the masked-LM tools "
+        "and status (comma-separated). "
         "With no keys at all, the API is open and only binds to loopback.",
     )
     api_admin_keys: Annotated[list[str], NoDecode] = Field(

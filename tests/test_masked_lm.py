@@ -249,6 +249,9 @@ def test_ingest_labels_are_filterable(
         labels = {hit.label for hit in retriever.search("cart", k=100, mode="lexical")}
         assert labels <= {"bad", "good"}
 
+    result = run("search", "cart total", "--index", str(tmp_path / "index"), "--label", "nothing")
+    assert result.exit_code == 0 and result.stderr.strip() == "no results"
+
 
 # -- CLI ----------------------------------------------------------------------------------------
 def run(*args: str):

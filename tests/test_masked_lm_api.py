@@ -115,6 +115,14 @@ def test_keys_and_body_limit(client: TestClient) -> None:
     assert client.post("/v1/classify", json=huge).status_code == 413
 
 
+def test_search_takes_a_label_filter(client: TestClient) -> None:
+    body = {"query": "cart total", "filters": {"label": ["bug", "question"]}}
+    response = client.post("/v1/search", json=body)
+    assert response.status_code == 200 and response.json()["hits"] == []  # nothing labelled
+    response = client.post("/v1/search", json={"query": "cart", "filters": {"label": 3}})
+    assert response.status_code == 422
+
+
 def test_openapi_lists_the_tools(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/fill-mask", "/v1/classify", "/v1/cloze", "/v1/similarity"} <= set(paths)
