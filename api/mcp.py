@@ -25,7 +25,9 @@ INSTRUCTIONS = (
     "something is (each hit cites `path:start-end` and carries a doc_id); use `get_context` for "
     "a ready-to-paste block of cited passages that answers a question within a token budget; "
     "use `get_document` with a doc_id from a hit to read the whole file. Cite passages by their "
-    "`path:start-end`."
+    "`path:start-end`. Four more tools work on any text, with no index: `fill_mask` predicts "
+    "the word behind a [MASK], `classify` picks the label word that fits each text, `cloze` "
+    "answers a question with one-word candidates, and `similarity` compares texts."
 )
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
@@ -39,6 +41,7 @@ class SearchHit(BaseModel):
     score: float = Field(description="Similarity to the query; higher is better.")
     doc_id: str = Field(description="The document's id, for `get_document`.")
     text: str = Field(description="The passage, exactly as in the file.")
+    label: str | None = Field(None, description="The label given at ingest, if any.")
 
 
 class ContextResult(BaseModel):
@@ -69,9 +72,40 @@ class DocumentResult(BaseModel):
     chunks: list[DocumentChunk] = Field(description="The chunks in order; together, the file.")
 
 
+class TokenPrediction(BaseModel):
+    token: str = Field(description="The token as the model spells it; a leading space is kept.")
+    probability: float
+
+
+class MaskFill(BaseModel):
+    """Predictions for the masks of a text."""
+
+    filled: str = Field(description="The text with every mask replaced by its best token.")
+    masks: list[list[TokenPrediction]] = Field(description="Per mask: candidates, best first.")
+
+
+class LabelChoice(BaseModel):
+    """The label that fits one text best, and every label's probability."""
+
+    label: str
+    scores: dict[str, float]
+
+
+class Answer(BaseModel):
+    answer: str
+    probability: float
+
+
+class Similarities(BaseModel):
+    similarities: list[list[float]] = Field(
+        description="Cosine similarity of text i and text j at [i][j]; 1.0 on the diagonal."
+    )
+
+
 def create_mcp_server(retriever: Retriever) -> MCPServer:
-    """An MCP server whose tools ``search``, ``get_context`` and ``get_document`` call
-    ``retriever``; user errors come back as tool errors with their one-line message."""
+    """An MCP server whose tools (``search``, ``get_context``, ``get_document`` and the
+    masked-LM and similarity tools) call ``retriever``; user errors come back as tool errors
+    with their one-line message."""
     server: MCPServer = MCPServer(
         "retriever", instructions=INSTRUCTIONS, log_level="WARNING", version=_version()
     )
@@ -88,11 +122,14 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
         kind: Annotated[
             str | None, Field(description="Only this chunk kind, e.g. `function`, `section`.")
         ] = None,
+        label: Annotated[
+            str | None, Field(description="Only chunks given this label at ingest.")
+        ] = None,
     ) -> list[SearchHit]:
         """Find the passages of the indexed documents and code most relevant to a query, best
         first. Use it to locate where something is defined, handled or explained; each hit
         gives `path:start-end`, the symbol or heading, a score, the text and a doc_id."""
-        filters = {"path_glob": path_glob, "language": language, "kind": kind}
+        filters = {"path_glob": path_glob, "language": language, "kind": kind, "label": label}
         with _tool_errors():
             hits = retriever.search(
                 query, k, {name: value for name, value in filters.items() if value is not None}
@@ -105,6 +142,7 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
                 score=round(hit.score, 4),
                 doc_id=hit.doc_id,
                 text=hit.text,
+                label=hit.label,
             )
             for hit in hits
         ]
@@ -141,7 +179,63 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
             chunks=[DocumentChunk.model_validate(chunk) for chunk in document["chunks"]],
         )
 
-    for tool in (search, get_context, get_document):
+    def fill_mask(
+        text: Annotated[str, Field(description="Text with [MASK] where a word is missing.")],
+        k: Annotated[int, Field(description="Candidates per mask (1-100).")] = 5,
+    ) -> MaskFill:
+        """Predict the word behind each [MASK] of a text with the masked language model
+        (ModernBERT), with probabilities. Use it to complete or check a phrase."""
+        with _tool_errors():
+            result = retriever.fill_mask(text, k)
+        return MaskFill(
+            filled=result.filled,
+            masks=[
+                [TokenPrediction(token=p.token, probability=p.probability) for p in mask]
+                for mask in result.masks
+            ],
+        )
+
+    def classify(
+        texts: Annotated[list[str], Field(description="The texts to classify.")],
+        labels: Annotated[list[str], Field(description="2-50 label words, e.g. bad, good.")],
+        template: Annotated[
+            str | None,
+            Field(description="Prompt with one {text} and one {mask}; a general one if unset."),
+        ] = None,
+    ) -> list[LabelChoice]:
+        """Classify texts without training: for each text, the label word that best fills the
+        {mask} of a prompt, e.g. 'Overall, it was a {mask} experience.' over bad, good,
+        great. Use it to tag or route passages."""
+        with _tool_errors():
+            results = retriever.classify(texts, labels, template)
+        return [LabelChoice(label=r.label, scores=r.scores) for r in results]
+
+    def cloze(
+        question: Annotated[
+            str, Field(description="A sentence with one [MASK], or a plain question.")
+        ],
+        context: Annotated[str | None, Field(description="Text to answer from.")] = None,
+        k: Annotated[int, Field(description="How many answers (1-100).")] = 5,
+    ) -> list[Answer]:
+        """Answer a question with the likeliest one-word answers, e.g. 'Where was Albert
+        Einstein born? He was born in [MASK].' A context, when given, is read first."""
+        with _tool_errors():
+            result = retriever.cloze(question, context, k)
+        return [Answer(answer=a.answer, probability=a.probability) for a in result.answers]
+
+    def similarity(
+        texts: Annotated[list[str], Field(description="Two or more texts to compare.")],
+    ) -> Similarities:
+        """Compare texts by meaning: the cosine similarity of every pair, with the index's
+        encoder (1.0 means the same meaning). Use it to check that passages agree or to
+        find near-duplicates."""
+        with _tool_errors():
+            if len(texts) < 2:
+                raise RetrieverError("give at least two texts to compare")
+            matrix = retriever.similarity(texts)
+        return Similarities(similarities=matrix.round(6).tolist())
+
+    for tool in (search, get_context, get_document, fill_mask, classify, cloze, similarity):
         description = inspect.cleandoc(tool.__doc__ or "")
         server.add_tool(tool, description=description, annotations=READ_ONLY)
     return server

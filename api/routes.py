@@ -126,6 +126,41 @@ def _encode(vector: np.ndarray, encoding_format: str) -> list[float] | str:
     return vector.tolist()
 
 
+@read.post("/similarity", tags=["embeddings"], response_model=schemas.SimilarityResponse)
+def similarity(body: schemas.SimilarityRequest, retriever: Engine) -> dict[str, Any]:
+    """Cosine similarities with the index's encoder: a matrix over `texts`, or one value per
+    pair of `pairs`."""
+    scores, took_ms = _timed(lambda: retriever.similarity(body.texts, pairs=body.pairs))
+    return {
+        "similarities": scores.round(6).tolist(),
+        "took_ms": took_ms,
+        "model": _model_name(retriever),
+    }
+
+
+# -- masked-LM tools ----------------------------------------------------------------------------
+@read.post("/fill-mask", tags=["masked-lm"], response_model=schemas.FillMaskResponse)
+def fill_mask(body: schemas.FillMaskRequest, retriever: Engine) -> dict[str, Any]:
+    """The `k` likeliest tokens for each `[MASK]` of `text`, with probabilities."""
+    result, took_ms = _timed(lambda: retriever.fill_mask(body.text, body.k))
+    return {**result.to_dict(), "model": retriever.masked_lm.model.name, "took_ms": took_ms}
+
+
+@read.post("/classify", tags=["masked-lm"], response_model=schemas.ClassifyResponse)
+def classify(body: schemas.ClassifyRequest, retriever: Engine) -> dict[str, Any]:
+    """For each text, the label word that best fills the `{mask}` of `template`, and every
+    label's probability."""
+    results, took_ms = _timed(lambda: retriever.classify(body.texts, body.labels, body.template))
+    return {"results": results, "model": retriever.masked_lm.model.name, "took_ms": took_ms}
+
+
+@read.post("/cloze", tags=["masked-lm"], response_model=schemas.ClozeResponse)
+def cloze(body: schemas.ClozeRequest, retriever: Engine) -> dict[str, Any]:
+    """The `k` likeliest one-word answers to `question`, optionally read after `context`."""
+    result, took_ms = _timed(lambda: retriever.cloze(body.question, body.context, body.k))
+    return {**result.to_dict(), "model": retriever.masked_lm.model.name, "took_ms": took_ms}
+
+
 # -- documents ----------------------------------------------------------------------------------
 @read.get("/documents", tags=["documents"], response_model=schemas.DocumentListResponse)
 def list_documents(

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from retriever.context import Passage
 from retriever.engine import MAX_QUERY_CHARS, SearchMode
+from retriever.mask_tasks import MAX_K as MAX_PREDICTIONS
+from retriever.mask_tasks import MAX_LABELS, Classification, ClozeAnswer
+from retriever.masked_lm import Prediction
 from retriever.types import DocumentSummary, Hit, IndexReport
 
 #: The most hits one search or context request may ask for.
@@ -20,6 +23,10 @@ MAX_K = 100
 MAX_INPUTS = 2048
 #: The longest glob a filter accepts.
 MAX_GLOB_CHARS = 1024
+#: The most texts one classify or similarity request may carry.
+MAX_BATCH = 256
+#: The most pairs one similarity request may carry.
+MAX_PAIRS = 1024
 
 Query = Annotated[
     str,
@@ -48,6 +55,9 @@ class Filters(Strict):
     )
     symbol: str | None = Field(
         None, max_length=MAX_GLOB_CHARS, description="Glob over qualified names (`Uploader.*`)."
+    )
+    label: str | list[str] | None = Field(
+        None, description="Labels given at ingest (`retriever index --classify-labels`)."
     )
 
     def to_engine(self) -> dict[str, Any]:
@@ -210,6 +220,77 @@ class EmbeddingsResponse(BaseModel):
     data: list[Embedding]
     model: str
     usage: Usage
+
+
+class FillMaskRequest(Strict):
+    text: Text = Field(description="Text with `[MASK]` (or the model's own mask token).")
+    k: int = Field(5, ge=1, le=MAX_PREDICTIONS, description="Predictions per mask.")
+
+
+class FillMaskResponse(BaseModel):
+    text: str
+    filled: str = Field(description="The text with every mask replaced by its best token.")
+    masks: list[list[Prediction]] = Field(
+        description="Per mask, in text order: tokens best first; a leading space is kept."
+    )
+    model: str
+    took_ms: float
+
+
+Label = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ClassifyRequest(Strict):
+    texts: list[Text] = Field(min_length=1, max_length=MAX_BATCH)
+    labels: list[Label] = Field(
+        min_length=2, max_length=MAX_LABELS, description="Label words or short phrases."
+    )
+    template: str | None = Field(
+        None,
+        max_length=1024,
+        description="Prompt with one `{text}` and one `{mask}`; default "
+        "`{text}\\nIn one word: {mask}.`",
+    )
+
+
+class ClassifyResponse(BaseModel):
+    results: list[Classification] = Field(description="One per text, in order.")
+    model: str
+    took_ms: float
+
+
+class ClozeRequest(Strict):
+    question: Query = Field(description="A sentence with one `[MASK]`, or a plain question.")
+    context: str | None = Field(None, description="Text to answer from, put before it.")
+    k: int = Field(5, ge=1, le=MAX_PREDICTIONS, description="How many answers.")
+
+
+class ClozeResponse(BaseModel):
+    prompt: str = Field(description="What the model read.")
+    answers: list[ClozeAnswer] = Field(description="One-word answers, likeliest first.")
+    model: str
+    took_ms: float
+
+
+class SimilarityRequest(Strict):
+    """Either `texts` (a similarity matrix) or `pairs` (one similarity per pair)."""
+
+    texts: list[Text] | None = Field(None, min_length=2, max_length=MAX_BATCH)
+    pairs: list[tuple[Text, Text]] | None = Field(None, min_length=1, max_length=MAX_PAIRS)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SimilarityRequest:
+        if (self.texts is None) == (self.pairs is None):
+            raise ValueError("give either texts or pairs")
+        return self
+
+
+class SimilarityResponse(BaseModel):
+    similarities: list[list[float]] | list[float] = Field(
+        description="Cosine similarities: a matrix for `texts`, a list for `pairs`."
+    )
+    model: str
+    took_ms: float
 
 
 class Ready(BaseModel):

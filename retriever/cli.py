@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from retriever import display
 from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
+from retriever.mask_tasks import MaskedLM
 from retriever.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,6 +40,15 @@ IndexOption = Annotated[
     typer.Option("--index", help="Index directory [env: RETRIEVER_INDEX; default: .retriever]"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+MlmOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mlm-model",
+        help="Masked LM: a hub id or a local directory "
+        "(env: RETRIEVER_MLM_MODEL; default: answerdotai/ModernBERT-base).",
+    ),
+]
+TopKOption = Annotated[int, typer.Option("-k", "--top-k", help="How many predictions.")]
 ModeOption = Annotated[
     SearchMode,
     typer.Option(help="hybrid (dense + lexical, fused), dense (embeddings) or lexical (BM25)."),
@@ -67,11 +77,26 @@ def index(
             "untracked files), not the whole tree.",
         ),
     ] = None,
+    classify_labels: Annotated[
+        str | None,
+        typer.Option(
+            help="Tag each chunk with the best of these comma-separated labels "
+            "(filter: search --label)."
+        ),
+    ] = None,
+    classify_template: Annotated[
+        str | None, typer.Option(help="Prompt for --classify-labels, with {text} and {mask}.")
+    ] = None,
+    mlm_model: MlmOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or refresh) PATHS: new and changed files are added, removed files go."""
     settings = _given(
-        model=model, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, device=device
+        model=model,
+        chunk_tokens=chunk_tokens,
+        max_file_bytes=max_file_bytes,
+        device=device,
+        mlm_model=mlm_model,
     )
     with (
         _user_errors(),
@@ -83,7 +108,13 @@ def index(
         def advance(done: int, total: int, path: str) -> None:
             bar.update(task, completed=done, total=total, description=path or "indexing")
 
-        report = retriever.index([str(p) for p in paths], progress=advance, since=since)
+        report = retriever.index(
+            [str(p) for p in paths],
+            progress=advance,
+            since=since,
+            classify_labels=_split(classify_labels),
+            classify_template=classify_template,
+        )
     if as_json:
         display.print_json(report.to_dict())
     else:
@@ -106,6 +137,10 @@ def search(
     symbol: Annotated[
         str | None, typer.Option(help="Only symbols matching this glob, e.g. 'Uploader.*'.")
     ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option(help="Only chunks tagged with these labels at ingest (repeatable)."),
+    ] = None,
     mode: ModeOption = "hybrid",
     index_dir: IndexOption = None,
     full: Annotated[bool, typer.Option(help="Print whole passages, not snippets.")] = False,
@@ -124,6 +159,7 @@ def search(
         "language": language or None,
         "kind": kind or None,
         "symbol": symbol,
+        "label": label or None,
     }
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
         checking = "flag" if flag_stale else verify
@@ -135,6 +171,85 @@ def search(
     else:
         for rank, hit in enumerate(hits, start=1):
             display.print_hit(rank, hit, full)
+
+
+@app.command(name="fill-mask")
+def fill_mask(
+    text: Annotated[str, typer.Argument(help="Text with [MASK] where words are missing.")],
+    k: TopKOption = 5,
+    mlm_model: MlmOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Predict the words behind each [MASK] of TEXT, with their probabilities."""
+    with _user_errors():
+        result = _masked_lm(mlm_model).fill_mask(text, k)
+    if as_json:
+        display.print_json(result.to_dict())
+    else:
+        display.print_fill_mask(result)
+
+
+@app.command()
+def classify(
+    texts: Annotated[list[str], typer.Argument(help="The texts to classify.")],
+    labels: Annotated[
+        str, typer.Option(help="Comma-separated label words, e.g. 'bad,good,great'.")
+    ],
+    template: Annotated[
+        str | None,
+        typer.Option(
+            help="Prompt with {text} and {mask} (default: the text, a line break, "
+            "'In one word: {mask}.').",
+        ),
+    ] = None,
+    mlm_model: MlmOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pick, for each text, the label word that best fills the template's {mask}."""
+    with _user_errors():
+        results = _masked_lm(mlm_model).classify(texts, _split(labels) or [], template)
+    if as_json:
+        display.print_json(
+            [{"text": t, **r.to_dict()} for t, r in zip(texts, results, strict=True)]
+        )
+    else:
+        display.print_classifications(texts, results)
+
+
+@app.command()
+def cloze(
+    question: Annotated[
+        str, typer.Argument(help="A sentence with one [MASK], or a plain question.")
+    ],
+    context: Annotated[str | None, typer.Option(help="Text to answer from.")] = None,
+    k: TopKOption = 5,
+    mlm_model: MlmOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer QUESTION with the likeliest words for its [MASK] (one word per answer)."""
+    with _user_errors():
+        result = _masked_lm(mlm_model).cloze(question, context, k)
+    if as_json:
+        display.print_json(result.to_dict())
+    else:
+        display.print_cloze(result)
+
+
+@app.command()
+def similarity(
+    texts: Annotated[list[str], typer.Argument(help="Two or more texts to compare.")],
+    index_dir: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cosine similarities of TEXTS with the index's encoder."""
+    with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
+        if len(texts) < 2:
+            raise RetrieverError("give at least two texts to compare")
+        matrix = retriever.similarity(texts)
+    if as_json:
+        display.print_json({"texts": texts, "similarities": matrix.round(6).tolist()})
+    else:
+        display.print_similarity(texts, matrix)
 
 
 @app.command()
@@ -303,6 +418,16 @@ def main() -> None:
 # -- helpers ----------------------------------------------------------------------------------
 def _given(**options: Any) -> dict[str, Any]:
     return {name: value for name, value in options.items() if value is not None}
+
+
+def _split(values: str | None) -> list[str] | None:
+    return [item.strip() for item in values.split(",")] if values else None
+
+
+def _masked_lm(mlm_model: str | None) -> MaskedLM:
+    """The masked LM of the settings: it needs no index."""
+    settings = Settings(**_given(mlm_model=mlm_model))
+    return MaskedLM(settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens)
 
 
 @contextmanager

@@ -7,9 +7,12 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult
 from retriever.types import Hit, IndexReport, Status
 
 if TYPE_CHECKING:
@@ -33,7 +36,9 @@ def print_report(report: IndexReport) -> None:
     )
     err.print(
         f"chunks: {report.chunks_added} added, {report.chunks_removed} removed, "
-        f"{report.chunks_encoded} encoded ({report.tokens_encoded} tokens) in {report.seconds:.1f}s"
+        f"{report.chunks_encoded} encoded ({report.tokens_encoded} tokens)"
+        f"{f', {report.chunks_labelled} labelled' if report.chunks_labelled else ''}"
+        f" in {report.seconds:.1f}s"
     )
 
 
@@ -51,10 +56,11 @@ def print_update(update: WatchUpdate) -> None:
 
 def print_hit(rank: int, hit: Hit, full: bool) -> None:
     where = hit.symbol or hit.heading or hit.kind
+    label = f"  [green]{escape(hit.label)}[/]" if hit.label else ""
     stale = "  [bold red]stale: the file changed since it was indexed[/]" if hit.stale else ""
     out.print(
         f"[bold]{rank}.[/] [cyan]{hit.path}:{hit.start_line}-{hit.end_line}[/]  "
-        f"[magenta]{where}[/]  [dim]{hit.score:.3f}[/]{stale}"
+        f"[magenta]{where}[/]{label}  [dim]{hit.score:.3f}[/]{stale}"
     )
     lines = hit.text.strip("\n").splitlines()
     shown = lines if full else lines[:6]
@@ -132,3 +138,38 @@ def print_eval(results: list) -> None:
     recall = results[0].vector_recall_at_10
     if recall is not None:
         out.print(f"vector index recall@10 against exact search: {recall:.3f}")
+
+
+def print_fill_mask(result: FillMaskResult) -> None:
+    """Each mask's candidates, quoted so a leading space shows (`" Paris"`)."""
+    for number, predictions in enumerate(result.masks, start=1):
+        shown = "  ".join(f"{json.dumps(p.token)} {p.probability:.3f}" for p in predictions)
+        out.print(f"[bold]mask {number}:[/] {escape(shown)}")
+    out.print(f"[dim]filled:[/] {escape(result.filled)}")
+
+
+def print_classifications(texts: list[str], results: list[Classification]) -> None:
+    for text, result in zip(texts, results, strict=True):
+        scores = ", ".join(f"{label} {p:.3f}" for label, p in result.scores.items())
+        snippet = text if len(text) <= 60 else text[:59] + "…"
+        out.print(f"[bold]{escape(result.label)}[/]  [dim]({escape(scores)})[/]  {escape(snippet)}")
+
+
+def print_cloze(result: ClozeResult) -> None:
+    for rank, answer in enumerate(result.answers, start=1):
+        out.print(f"[bold]{rank}.[/] {escape(answer.answer)}  [dim]{answer.probability:.3f}[/]")
+
+
+def print_similarity(texts: list[str], matrix: np.ndarray) -> None:
+    """Two texts: one number; more: a matrix, rows and columns numbered like the texts."""
+    if len(texts) == 2:
+        out.print(f"{matrix[0, 1]:.4f}")
+        return
+    table = Table(box=None)
+    table.add_column("")
+    for number in range(1, len(texts) + 1):
+        table.add_column(str(number), justify="right")
+    for number, (text, row) in enumerate(zip(texts, matrix, strict=True), start=1):
+        snippet = text if len(text) <= 40 else text[:39] + "…"
+        table.add_row(f"{number}. {escape(snippet)}", *(f"{value:.3f}" for value in row))
+    out.print(table)

@@ -20,11 +20,14 @@ from retriever.freshness import stale_files
 from retriever.fusion import reciprocal_rank_fusion
 from retriever.generations import Generations
 from retriever.indexing import Indexer, Progress, Root
+from retriever.labelling import Labelling, label_chunks
 from retriever.lexical import query_terms
 from retriever.locking import WriteLock
 from retriever.manifest import check_chunker, check_fingerprint, check_settings, new_manifest
+from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
 from retriever.models import resolve_model
 from retriever.settings import Settings
+from retriever.similarity import cosine_similarities
 from retriever.store import MetadataStore, PendingDocument, make_doc_id
 from retriever.types import DocumentPage, DocumentSummary, Filters, Hit, IndexReport, Status
 from retriever.vectors import VectorIndex
@@ -59,6 +62,10 @@ class Retriever:
         self.generations = Generations(self.directory, store, self.lock)
         self._encoder: Encoder | None = None
         self._model: dict[str, Any] | None = None
+        #: The masked LM of the ``mlm_model`` setting; its weights load on first use.
+        self.masked_lm = MaskedLM(
+            settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens
+        )
 
     @classmethod
     def open(
@@ -101,13 +108,18 @@ class Retriever:
         progress: Progress | None = None,
         changed: Iterable[str | Path] | None = None,
         since: str | None = None,
+        classify_labels: Sequence[str] | None = None,
+        classify_template: str | None = None,
     ) -> IndexReport:
         """Index (or refresh) ``paths``: new and changed files are added, removed files go.
 
         A refresh can be told where to look: ``changed`` names the paths that changed (files
         or directories, created, edited, deleted or moved, as a file watcher reports them);
         ``since`` is a git revision, and the paths that differ from it (``git diff``, plus
-        untracked files) are looked at. Either way nothing else is read."""
+        untracked files) are looked at. Either way nothing else is read.
+
+        With ``classify_labels``, every chunk is tagged with the label that fits it best (see
+        :meth:`classify`), filterable as ``label``; the index keeps labelling new chunks so."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         if changed is not None and since is not None:
@@ -118,6 +130,9 @@ class Retriever:
             scopes = {root: git.changed_since(root.directory, since) for root in roots}
         elif changed is not None:
             scopes = _relative_to(roots, changed)
+        labelling = None
+        if classify_labels:
+            labelling = Labelling.of(classify_labels, classify_template, self.settings.mlm_model)
         with self.lock.hold():
             indexer = self._indexer(progress)
             self._remember_roots(roots)
@@ -127,6 +142,9 @@ class Retriever:
                 # Whatever committed to SQLite is published, even after an error part-way.
                 self.generations.publish(indexer.vectors)
             self._remember_commits(roots)
+            started = time.perf_counter()
+            report.chunks_labelled = self._label_chunks(labelling)
+            report.seconds = round(report.seconds + time.perf_counter() - started, 3)
             return report
 
     def upsert_text(self, path: str, text: str, language: str | None = None) -> DocumentSummary:
@@ -152,6 +170,7 @@ class Retriever:
                 ]
             )
             self.generations.publish(indexer.vectors)
+            self._label_chunks(None)
         _, rows = self.store.documents(1, 0, doc_id=make_doc_id(VIRTUAL_ROOT, path))
         return DocumentSummary(**rows[0])
 
@@ -234,6 +253,31 @@ class Retriever:
         if input_type == "query":
             return np.stack([encoder.encode_query(text) for text in texts]), sum(counts)
         return encoder.encode_documents(list(texts), counts), sum(counts)
+
+    def similarity(
+        self,
+        texts: Sequence[str] | None = None,
+        *,
+        pairs: Sequence[tuple[str, str]] | None = None,
+    ) -> np.ndarray:
+        """Cosine similarities with this index's encoder: for ``texts`` the square matrix, for
+        ``pairs`` one value per pair."""
+        return cosine_similarities(lambda distinct: self.embed(distinct)[0], texts, pairs)
+
+    # -- masked-LM tools (see retriever.mask_tasks) -------------------------------------------
+    def fill_mask(self, text: str, k: int = 5) -> FillMaskResult:
+        """The ``k`` likeliest tokens for each ``[MASK]`` in ``text``."""
+        return self.masked_lm.fill_mask(text, k)
+
+    def classify(
+        self, texts: Sequence[str], labels: Sequence[str], template: str | None = None
+    ) -> list[Classification]:
+        """For each text, which of ``labels`` fits the ``{mask}`` of ``template`` best."""
+        return self.masked_lm.classify(texts, labels, template)
+
+    def cloze(self, question: str, context: str | None = None, k: int = 5) -> ClozeResult:
+        """The ``k`` likeliest one-word answers to ``question`` (optionally given ``context``)."""
+        return self.masked_lm.cloze(question, context, k)
 
     def documents(
         self, limit: int = 100, offset: int = 0, path_glob: str | None = None
@@ -363,6 +407,18 @@ class Retriever:
                     "moved": moved,
                 }
         return states
+
+    def _label_chunks(self, requested: Labelling | None) -> int:
+        """Label the chunks without a label (the caller holds the write lock)."""
+
+        def masked_lm(name: str) -> MaskedLM:
+            if name == self.masked_lm.model_name:
+                return self.masked_lm
+            return MaskedLM(
+                name, device=self.settings.device, batch_tokens=self.settings.batch_tokens
+            )
+
+        return label_chunks(self.store, requested, masked_lm)
 
     def _remove(self, row_ids: list[int]) -> int:
         if not row_ids:

@@ -22,6 +22,8 @@ DEFAULT_MODEL = "Alibaba-NLP/gte-modernbert-base"
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 BUNDLED_ALIASES = {"minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 HUB_TIMEOUT_SECONDS = 5.0
+#: The masked language model behind fill-mask, classify and cloze.
+DEFAULT_MASKED_LM = "answerdotai/ModernBERT-base"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,21 @@ def resolve_model(spec: str) -> ResolvedModel:
     if _offline():
         raise ModelError(f"model {spec!r} is not in the local cache and the hub is offline")
     return _download(spec)
+
+
+def resolve_masked_lm(spec: str) -> ResolvedModel:
+    """Find a masked language model: a local directory or a hub id, by the same rules as an
+    explicit encoder. The bundled sentence encoder has no masked-LM head, so it is refused."""
+    if spec == "auto" or spec in BUNDLED_ALIASES or spec == BUNDLED_MODEL:
+        raise ModelError(
+            f"masked LM {spec!r}: name a masked language model, e.g. {DEFAULT_MASKED_LM}"
+        )
+    try:
+        return resolve_model(spec)
+    except ModelError as error:
+        raise ModelError(
+            f"{error} (set RETRIEVER_MLM_MODEL or --mlm-model to a local masked LM directory)"
+        ) from None
 
 
 def weights_checksum(path: Path) -> str:

@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     )
     api_read_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="API keys for search, context, embeddings and status (comma-separated). "
+        description="API keys for search, context, embeddings, similarity, the masked-LM tools "
+        "and status (comma-separated). "
         "With no keys at all, the API is open and only binds to loopback.",
     )
     api_admin_keys: Annotated[list[str], NoDecode] = Field(
@@ -83,6 +84,11 @@ class Settings(BaseSettings):
         le=60_000,
         description="Watch mode applies changes once files have been quiet this long "
         "(milliseconds), so a burst such as a branch switch becomes one update.",
+    )
+    mlm_model: str = Field(
+        "answerdotai/ModernBERT-base",
+        description="Masked language model for fill-mask, classify and cloze: a hub id "
+        "(e.g. answerdotai/ModernBERT-large) or a local directory; loaded on first use.",
     )
 
     @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")

@@ -29,6 +29,8 @@ class Hit:
     doc_id: str
     file_hash: str
     stale: bool | None = None
+    #: The label `index --classify-labels` gave the chunk, if any.
+    label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,12 +40,13 @@ class Hit:
 class Filters:
     """Restrict a search. ``path_glob`` matches the whole relative path (``*`` spans ``/``);
     ``symbol`` is a glob over qualified names (``Uploader.*``); ``language`` and ``kind``
-    accept one value or several."""
+    accept one value or several, and so does ``label`` (labels given at ingest)."""
 
     path_glob: str | None = None
     language: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
     symbol: str | None = None
+    label: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, value: Filters | Mapping[str, Any] | None) -> Filters:
@@ -60,10 +63,11 @@ class Filters:
             language=_strings(value.get("language"), "language"),
             kind=_strings(value.get("kind"), "kind"),
             symbol=_glob(value.get("symbol"), "symbol"),
+            label=_strings(value.get("label"), "label"),
         )
 
     def __bool__(self) -> bool:
-        return bool(self.path_glob or self.language or self.kind or self.symbol)
+        return bool(self.path_glob or self.language or self.kind or self.symbol or self.label)
 
 
 def _glob(value: Any, name: str) -> str | None:
@@ -96,6 +100,7 @@ class IndexReport:
     chunks_encoded: int = 0
     tokens_encoded: int = 0
     seconds: float = 0.0
+    chunks_labelled: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -83,3 +83,44 @@ def shop_index(
     with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
         retriever.index([shop_corpus])
     return directory
+
+
+#: Sentences the tiny masked LM's tokenizer is trained on (besides the sample corpus), so that
+#: the words the tests name are single tokens.
+MASKED_LM_TEXTS = [
+    "The capital of France is Paris. The food was good, the service bad, the view great.",
+] * 50
+
+
+@pytest.fixture(scope="session")
+def masked_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer ModernBERT masked LM with random weights and a byte-level tokenizer trained on
+    the sample corpus: no download, loaded by the same code as a real model."""
+    from tiny_models import TINY, build_masked_lm
+
+    texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
+    directory = tmp_path_factory.mktemp("tiny-masked-lm")
+    return build_masked_lm(directory, texts + MASKED_LM_TEXTS, **TINY)
+
+
+#: Decoder biases of the rigged masked LM: these tokens win every mask, in this order.
+RIGGED = {".": 30.0, " Paris": 20.0, " great": 10.0}
+
+
+@pytest.fixture(scope="session")
+def rigged_masked_lm(masked_lm_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny masked LM with its decoder bias raised for :data:`RIGGED`, so the logic that
+    reads the model's output can be checked against a known answer."""
+    import torch
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(masked_lm_dir)
+    model = AutoModelForMaskedLM.from_pretrained(masked_lm_dir)
+    with torch.no_grad():
+        for token, bias in RIGGED.items():
+            (token_id,) = tokenizer(token, add_special_tokens=False)["input_ids"]
+            model.decoder.bias[token_id] += bias
+    directory = tmp_path_factory.mktemp("rigged-masked-lm")
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

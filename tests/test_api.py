@@ -34,6 +34,7 @@ HIT_FIELDS = {
     "heading",
     "chunk_id",
     "doc_id",
+    "label",
 }
 READ_KEY, ADMIN_KEY = "read-key-1", "admin-key-1"
 

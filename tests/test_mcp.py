@@ -80,18 +80,21 @@ def cited_lines(shop_corpus: Path, citation: str) -> str:
     return "".join((shop_corpus / path).read_text().splitlines(keepends=True)[start - 1 : end])
 
 
-async def test_stdio_lists_three_tools_with_schemas(shop_index: Path, tmp_path: Path) -> None:
+TOOLS = {"search", "get_context", "get_document", "fill_mask", "classify", "cloze", "similarity"}
+
+
+async def test_stdio_lists_the_tools_with_schemas(shop_index: Path, tmp_path: Path) -> None:
     async with stdio_session(shop_index, tmp_path / "stderr.log") as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
 
-    assert set(tools) == {"search", "get_context", "get_document"}
+    assert set(tools) == TOOLS
     for tool in tools.values():
         assert tool.description and len(tool.description) > 60
         assert tool.output_schema is not None
         assert tool.annotations is not None and tool.annotations.read_only_hint
     search = tools["search"].input_schema
     assert search["required"] == ["query"]
-    assert {"query", "k", "path_glob", "language", "kind"} <= set(search["properties"])
+    assert {"query", "k", "path_glob", "language", "kind", "label"} <= set(search["properties"])
     assert set(tools["get_context"].input_schema["properties"]) == {"query", "token_budget", "k"}
     assert tools["get_document"].input_schema["required"] == ["doc_id"]
 
@@ -118,7 +121,7 @@ async def test_stdio_tools_answer_with_cited_passages(
     assert 1 <= len(hits) <= 3
     assert [hit["score"] for hit in hits] == sorted((h["score"] for h in hits), reverse=True)
     for hit in hits + prose + python:
-        assert set(hit) == {"citation", "symbol", "heading", "score", "doc_id", "text"}
+        assert set(hit) == {"citation", "symbol", "heading", "score", "doc_id", "text", "label"}
         assert cited_lines(shop_corpus, hit["citation"]).startswith(hit["text"].rstrip("\n"))
     assert prose and all(hit["citation"].startswith("guide.md:") for hit in prose)
     assert any(hit["heading"] for hit in prose)
@@ -216,7 +219,7 @@ async def test_streamable_http_finds_the_uploader_retry(http_server: str) -> Non
         context = structured(await session.call_tool("get_context", {"query": query}))
         failed = await session.call_tool("search", {"query": ""})
 
-    assert tools == {"search", "get_context", "get_document"}
+    assert tools == TOOLS
     paths = [hit["citation"].rpartition(":")[0] for hit in hits]
     assert "client/python/parcel_client/uploader.py" in paths, json.dumps(hits)[:500]
     assert any(

@@ -1,5 +1,6 @@
-"""A tiny ModernBERT sentence encoder, built offline: random weights, a tokenizer trained on
-the fly. It runs through exactly the production loading path (a local model directory)."""
+"""Tiny ModernBERT models, built offline: random weights, a tokenizer trained on the fly. A
+sentence encoder and a masked LM; both run through the production loading path (a local model
+directory)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,21 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 800):
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tokenizer.train_from_iterator(
         texts, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS)
     )
+    return _bert_style(tokenizer, "[MASK]")
+
+
+def _bert_style(tokenizer, mask_token: str):
+    """``tokenizer`` framed by [CLS] ... [SEP], as a transformers tokenizer."""
+    from tokenizers import processors
+    from transformers import PreTrainedTokenizerFast
+
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
@@ -30,7 +38,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 800):
         pad_token="[PAD]",
         cls_token="[CLS]",
         sep_token="[SEP]",
-        mask_token="[MASK]",
+        mask_token=mask_token,
         model_max_length=8192,
     )
 
@@ -70,3 +78,69 @@ def build_tiny_modernbert(directory: Path, texts: Iterable[str], max_tokens: int
     pooling = models.Pooling(config.hidden_size, pooling_mode="cls")
     SentenceTransformer(modules=[transformer, pooling, models.Normalize()]).save(str(directory))
     return directory
+
+
+def train_byte_level_tokenizer(texts: Iterable[str], mask_token: str, vocab_size: int = 2000):
+    """A byte-level BPE tokenizer like ModernBERT's: words carry their leading space
+    (`" Paris"`), and the mask token swallows the space before it (``lstrip``)."""
+    from tokenizers import (
+        AddedToken,
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        trainers,
+    )
+
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", mask_token]
+    tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            special_tokens=specials,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    tokenizer.add_special_tokens([AddedToken(mask_token, lstrip=True, special=True)])
+    return _bert_style(tokenizer, mask_token)
+
+
+def build_masked_lm(
+    directory: Path, texts: Iterable[str], mask_token: str = "[MASK]", **config: int
+) -> Path:
+    """Save a ModernBERT masked LM with random weights and a byte-level tokenizer to
+    ``directory``. ``config`` sets ModernBertConfig fields: :data:`TINY` for the tests; left
+    empty, the model has ModernBERT-base's sizes (22 layers, 768 dimensions)."""
+    import torch
+    from transformers import ModernBertConfig, ModernBertForMaskedLM
+
+    torch.manual_seed(0)
+    tokenizer = train_byte_level_tokenizer(texts, mask_token)
+    model_config = ModernBertConfig(
+        **{
+            "vocab_size": len(tokenizer),
+            "pad_token_id": tokenizer.pad_token_id,
+            "cls_token_id": tokenizer.cls_token_id,
+            "sep_token_id": tokenizer.sep_token_id,
+            "bos_token_id": tokenizer.cls_token_id,
+            "eos_token_id": tokenizer.sep_token_id,
+            **config,
+        }
+    )
+    ModernBertForMaskedLM(model_config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+#: The sizes of the tiny masked LM the tests use.
+TINY = {
+    "hidden_size": 32,
+    "intermediate_size": 64,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "local_attention": 64,
+    "global_attn_every_n_layers": 2,
+}

@@ -21,8 +21,10 @@ from indexers.chunk import Chunk, content_hash
 from retriever.errors import CorruptIndexError
 from retriever.lexical import match_expression
 from retriever.store import fulltext
+from retriever.store.labels import ChunkLabels
 from retriever.store.models import (
     Base,
+    ChunkLabelRow,
     ChunkRow,
     DocumentRow,
     GenerationRow,
@@ -82,6 +84,7 @@ class MetadataStore:
         self.engine = create_engine(f"sqlite:///{path}")
         event.listen(self.engine, "connect", _configure_connection)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self.labels = ChunkLabels(self._session)
         try:
             Base.metadata.create_all(self.engine)
             with self.engine.begin() as connection:
@@ -368,10 +371,12 @@ class MetadataStore:
             DocumentRow.doc_id,
             DocumentRow.content_hash.label("file_hash"),
             DocumentRow.root,
+            ChunkLabelRow.label,
             ChunkRow.ordinal,
         )
+        query = select(*columns).join(DocumentRow).outerjoin(ChunkLabelRow)
         with self._session() as session:
-            rows = session.execute(select(*columns).join(DocumentRow).where(ChunkRow.id.in_(ids)))
+            rows = session.execute(query.where(ChunkRow.id.in_(ids)))
             return {row.id: row._asdict() for row in rows}
 
     def iter_vectors(self, page: int = 4096) -> Iterator[tuple[np.ndarray, list[bytes]]]:
@@ -440,6 +445,9 @@ def _conditions(filters: Filters) -> list:
         conditions.append(DocumentRow.language.in_(filters.language))
     if filters.kind:
         conditions.append(ChunkRow.kind.in_(filters.kind))
+    if filters.label:
+        labelled = select(ChunkLabelRow.chunk_id).where(ChunkLabelRow.label.in_(filters.label))
+        conditions.append(ChunkRow.id.in_(labelled))
     return conditions
 
 

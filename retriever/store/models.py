@@ -77,3 +77,14 @@ class GenerationRow(Base):
     dimension: Mapped[int]
     data_version: Mapped[int]
     created_at: Mapped[float]
+
+
+class ChunkLabelRow(Base):
+    """The label `index --classify-labels` gave a chunk; it goes when its chunk goes."""
+
+    __tablename__ = "chunk_labels"
+    chunk_id: Mapped[int] = mapped_column(
+        ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(index=True)
+    probability: Mapped[float]
