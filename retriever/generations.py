@@ -4,6 +4,10 @@ SQLite is the source of truth; each generation records the ``data_version`` it r
 reader serves the newest generation that verifies. When it is behind SQLite and no writer is at
 work (a writer died between its SQLite commit and its FAISS write), the vectors are rebuilt from
 SQLite. While a writer is at work, readers keep serving the last published generation.
+
+Readers copy a generation into memory when they load it and keep no file open, so a writer
+deletes older files right after recording a new one; a reader whose file vanished between
+reading the generation row and opening the file reads the row again and loads the newer one.
 """
 
 from __future__ import annotations
@@ -39,13 +43,15 @@ class Generations:
 
     def serving(self, dimension: int) -> VectorIndex:
         """The vectors to search: the newest generation, reloaded when a writer published a new
-        one since the last call. Thread-safe; the returned object is never mutated."""
+        one since the last call. Thread-safe; the returned object is never mutated, and its
+        ``generation`` says which one it is (None for a rebuild that could not be published)."""
         newest = self.store.current_generation()
         number = newest.generation if newest else None
         with self._guard:
             if self._served is None or number != self._number:
                 vectors, rebuilt = self._load(newest, dimension, for_writing=False)
-                self._served, self._number = vectors, number
+                # The load may have found a newer generation than the row read above.
+                self._served, self._number = vectors, vectors.generation or number
                 if rebuilt:
                     self._persist(vectors)
             return self._served
@@ -67,9 +73,16 @@ class Generations:
     def publish(self, vectors: VectorIndex) -> None:
         """Durably write ``vectors`` as the next generation, if SQLite changed since the last."""
         previous = self.store.current_generation()
+        if previous is None or previous.data_version != self.store.data_version():
+            self._write(vectors, previous)
+
+    def republish(self, dimension: int) -> None:
+        """Rebuild the vectors from SQLite and publish them as a new generation, whatever the
+        state of the current one (``doctor --repair``; the caller holds the lock)."""
+        self._write(self._rebuild(dimension), self.store.current_generation())
+
+    def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
-        if previous is not None and previous.data_version == version:
-            return
         number = (previous.generation if previous else 0) + 1
         name, checksum = vectors.save(self.directory, number)
         self.store.record_generation(
@@ -83,6 +96,7 @@ class Generations:
                 created_at=time.time(),
             )
         )
+        vectors.generation = number
         remove_stale_generations(self.directory, keep=generation_file(number))
         with self._guard:
             self._served, self._number = vectors, number
@@ -91,16 +105,25 @@ class Generations:
         self, newest: GenerationRow | None, dimension: int, *, for_writing: bool
     ) -> tuple[VectorIndex, bool]:
         """The vectors of ``newest`` if it verifies, else a rebuild; and whether it rebuilt."""
-        if newest is not None:
+        while newest is not None:
             current = newest.data_version == self.store.data_version()
             # A reader may serve a generation behind SQLite while a writer is at work on it.
-            if current or (not for_writing and self.lock.held_elsewhere()):
-                loaded = VectorIndex.load(
-                    self.directory / newest.file, newest.checksum, dimension, newest.vector_count
-                )
-                if loaded is not None:
-                    return loaded, False
+            if not (current or (not for_writing and self.lock.held_elsewhere())):
+                break
+            loaded = VectorIndex.load(
+                self.directory / newest.file,
+                newest.checksum,
+                dimension,
+                newest.vector_count,
+                newest.generation,
+            )
+            if loaded is not None:
+                return loaded, False
+            again = self.store.current_generation()
+            if again is None or again.generation == newest.generation:
                 log.warning("vector file %s failed verification: rebuilding it", newest.file)
+                break
+            newest = again  # a writer replaced it meanwhile: load the new one
         return self._rebuild(dimension), True
 
     def _rebuild(self, dimension: int) -> VectorIndex:

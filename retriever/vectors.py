@@ -22,12 +22,25 @@ def generation_file(generation: int) -> str:
     return f"vectors.{generation:06d}.faiss"
 
 
+def temp_file(generation: int) -> str:
+    return f".{generation_file(generation)}.tmp"
+
+
+#: Globs of every file a generation write leaves: published files and interrupted temp files.
+GENERATION_GLOB, TEMP_GLOB = "vectors.*.faiss", ".vectors.*.faiss.tmp"
+
+
 class VectorIndex:
     """Exact inner-product search over unit vectors (cosine similarity), keyed by chunk row id."""
 
-    def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
+    def __init__(
+        self, dimension: int, index: faiss.Index | None = None, generation: int | None = None
+    ) -> None:
         self.dimension = dimension
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        #: The published generation these vectors are (None: not published, or changed since).
+        self.generation = generation
+        self._sorted_ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -37,10 +50,31 @@ class VectorIndex:
             self.index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
+            self._changed()
 
     def remove(self, ids: np.ndarray) -> None:
         if len(ids):
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+            self._changed()
+
+    def _changed(self) -> None:
+        self.generation, self._sorted_ids = None, None
+
+    def ids(self) -> np.ndarray:
+        """The ids held, sorted (computed once: a served index never changes)."""
+        if self._sorted_ids is None:
+            self._sorted_ids = np.sort(faiss.vector_to_array(self.index.id_map))
+        return self._sorted_ids
+
+    def vectors(self) -> dict[int, np.ndarray]:
+        """Every vector by id (for checks: a full copy)."""
+        stored = self.index.index.reconstruct_n(0, len(self)) if len(self) else []
+        return dict(zip(faiss.vector_to_array(self.index.id_map).tolist(), stored, strict=True))
+
+    def contains(self, ids: list[int]) -> list[bool]:
+        known = self.ids()
+        positions = np.searchsorted(known, ids)
+        return [bool(p < len(known) and known[p] == i) for p, i in zip(positions, ids, strict=True)]
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -62,17 +96,24 @@ class VectorIndex:
         """Write this index as ``generation`` durably; returns (file name, checksum)."""
         data = faiss.serialize_index(self.index)
         name = generation_file(generation)
-        temp = directory / f".{name}.tmp"
-        with temp.open("wb") as handle:
-            handle.write(memoryview(data))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, directory / name)
-        _fsync_directory(directory)
+        temp = directory / temp_file(generation)
+        try:
+            with temp.open("wb") as handle:
+                handle.write(memoryview(data))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, directory / name)
+            _fsync_directory(directory)
+        except OSError:
+            # Nothing half-written stays behind; the previous generation keeps serving.
+            temp.unlink(missing_ok=True)
+            raise
         return name, file_checksum(data)
 
     @classmethod
-    def load(cls, path: Path, checksum: str, dimension: int, count: int) -> VectorIndex | None:
+    def load(
+        cls, path: Path, checksum: str, dimension: int, count: int, generation: int
+    ) -> VectorIndex | None:
         """The index in ``path`` if it is intact and matches; None otherwise (rebuild it)."""
         try:
             data = np.fromfile(path, dtype=np.uint8)
@@ -86,15 +127,19 @@ class VectorIndex:
             return None
         if index.d != dimension or index.ntotal != count:
             return None
-        return cls(dimension, index)
+        return cls(dimension, index, generation)
+
+
+def stale_files(directory: Path, keep: str | None) -> list[Path]:
+    """Generation files other than ``keep``, and temp files of interrupted writes."""
+    published = [p for p in directory.glob(GENERATION_GLOB) if p.name != keep]
+    return sorted(published + list(directory.glob(TEMP_GLOB)))
 
 
 def remove_stale_generations(directory: Path, keep: str) -> None:
-    """Delete generation files other than ``keep`` (readers hold theirs in memory)."""
-    for path in directory.glob("vectors.*.faiss"):
-        if path.name != keep:
-            path.unlink(missing_ok=True)
-    for path in directory.glob(".vectors.*.faiss.tmp"):
+    """Delete generation files other than ``keep``. Readers copy a generation into memory when
+    they load it and hold no file open afterwards, so no reader needs an older file."""
+    for path in stale_files(directory, keep):
         path.unlink(missing_ok=True)
 
 

@@ -81,6 +81,7 @@ class MetadataStore:
         self.path = path
         self.engine = create_engine(f"sqlite:///{path}")
         event.listen(self.engine, "connect", _configure_connection)
+        event.listen(self.engine, "handle_error", _report_damage)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         try:
             Base.metadata.create_all(self.engine)
@@ -90,10 +91,10 @@ class MetadataStore:
                     self._fill_fulltext(connection)
         except DatabaseError as error:
             self.engine.dispose()
-            raise CorruptIndexError(
-                f"index database {path} is damaged ({error.orig}): move the index directory "
-                "aside and index again"
-            ) from None
+            raise damaged(path, error.orig) from None
+        except CorruptIndexError:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -111,7 +112,10 @@ class MetadataStore:
     def manifest(self) -> dict[str, Any]:
         with self._session() as session:
             rows = session.scalars(select(ManifestEntry)).all()
-            return {row.key: json.loads(row.value) for row in rows}
+            try:
+                return {row.key: json.loads(row.value) for row in rows}
+            except ValueError as error:
+                raise damaged(self.path, f"manifest: {error}") from None
 
     def set_manifest(self, values: dict[str, Any]) -> None:
         with self._session.begin() as session:
@@ -446,6 +450,25 @@ _CHUNK_COLUMNS = (
     ChunkRow.token_count,
     ChunkRow.text,
 )
+
+
+def damaged(path: Path, why: object) -> CorruptIndexError:
+    return CorruptIndexError(
+        f"index database {path} is damaged ({why}): run `retriever doctor`, or move the index "
+        "directory aside and index again"
+    )
+
+
+#: SQLite's primary result codes for a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB.
+_DAMAGE_CODES = {11, 26}
+
+
+def _report_damage(context: Any) -> None:
+    """Any statement that meets a damaged database raises one clear CorruptIndexError."""
+    error = context.original_exception
+    if getattr(error, "sqlite_errorcode", 0) & 0xFF in _DAMAGE_CODES:
+        database = context.engine.url.database if context.engine else "?"
+        raise damaged(Path(database), error)
 
 
 def _configure_connection(connection: Any, _record: Any) -> None:
