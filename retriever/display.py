@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from retriever.types import Hit, IndexReport, Status
+
+if TYPE_CHECKING:
+    from retriever.doctor import Diagnosis
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -101,3 +105,27 @@ def print_eval(results: list) -> None:
     recall = results[0].vector_recall_at_10
     if recall is not None:
         out.print(f"vector index recall@10 against exact search: {recall:.3f}")
+
+
+_OUTCOME_STYLES = {"ok": "green", "warning": "yellow", "problem": "bold red", "repaired": "cyan"}
+
+
+def print_diagnosis(diagnosis: Diagnosis) -> None:
+    table = Table(title=f"retriever doctor: {diagnosis.index_dir}", title_justify="left")
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    for check in diagnosis.checks:
+        style = _OUTCOME_STYLES[check.outcome]
+        table.add_row(check.name, f"[{style}]{check.outcome}[/]", escape(check.detail))
+    out.print(table)
+    problems = [c for c in diagnosis.checks if c.outcome == "problem"]
+    if not problems:
+        out.print("[green]healthy[/]")
+    elif any(c.repairable for c in problems):
+        out.print(
+            f"[bold red]{len(problems)} problems[/]: `retriever doctor --repair` fixes the "
+            "repairable ones"
+        )
+    else:
+        out.print(f"[bold red]{len(problems)} problems[/] that only re-indexing fixes")

@@ -66,13 +66,14 @@ def make_doc_id(root: str, path: str) -> str:
     return content_hash(f"{root}\0{path}")
 
 
-def make_chunk_ids(doc_id: str, chunks: Sequence[Chunk]) -> list[str]:
-    """Stable ids: an unchanged chunk keeps its id when other chunks of its file change."""
+def make_chunk_ids(doc_id: str, hashes: Iterable[str]) -> list[str]:
+    """Stable ids from the content hashes of a document's chunks in order: an unchanged chunk
+    keeps its id when other chunks of its file change."""
     seen: dict[str, int] = {}
     ids = []
-    for chunk in chunks:
-        occurrence = seen[chunk.content_hash] = seen.get(chunk.content_hash, -1) + 1
-        ids.append(content_hash(f"{doc_id}\0{chunk.content_hash}\0{occurrence}"))
+    for chunk_hash in hashes:
+        occurrence = seen[chunk_hash] = seen.get(chunk_hash, -1) + 1
+        ids.append(content_hash(f"{doc_id}\0{chunk_hash}\0{occurrence}"))
     return ids
 
 
@@ -217,7 +218,7 @@ class MetadataStore:
         inserted: list[tuple[ChunkRow, np.ndarray]] = []
         current: list[ChunkRow] = []
         chunks = update.document.chunks
-        chunk_ids = make_chunk_ids(document.doc_id, chunks)
+        chunk_ids = make_chunk_ids(document.doc_id, (c.content_hash for c in chunks))
         for ordinal, (chunk_id, chunk, vector) in enumerate(
             zip(chunk_ids, chunks, update.vectors, strict=True)
         ):
