@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retriever.errors import IndexLockedError
+from retriever.errors import CorruptIndexError, IndexLockedError, StorageError
 from retriever.locking import WriteLock
 from retriever.store import GenerationRow, MetadataStore
 from retriever.vectors import VectorIndex, generation_file, remove_stale_generations
@@ -67,7 +67,7 @@ class Generations:
         try:
             with self.lock.hold():
                 self.publish(rebuilt)
-        except (IndexLockedError, OSError) as error:  # read-only directory, busy writer
+        except (IndexLockedError, StorageError, OSError) as error:  # read-only, busy writer
             log.debug("could not publish the rebuilt vectors: %s", error)
 
     def publish(self, vectors: VectorIndex) -> None:
@@ -84,22 +84,35 @@ class Generations:
     def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
         number = (previous.generation if previous else 0) + 1
-        name, checksum = vectors.save(self.directory, number)
-        self.store.record_generation(
-            GenerationRow(
-                generation=number,
-                file=name,
-                checksum=checksum,
-                vector_count=len(vectors),
-                dimension=vectors.dimension,
-                data_version=version,
-                created_at=time.time(),
-            )
+        try:
+            name, checksum = vectors.save(self.directory, number)
+        except OSError as error:
+            raise self._failed(error.strerror or error, previous) from None
+        row = GenerationRow(
+            generation=number,
+            file=name,
+            checksum=checksum,
+            vector_count=len(vectors),
+            dimension=vectors.dimension,
+            data_version=version,
+            created_at=time.time(),
         )
+        try:
+            self.store.record_generation(row)
+        except StorageError as error:
+            (self.directory / name).unlink(missing_ok=True)  # no row will ever name it
+            raise self._failed(error, previous) from None
         vectors.generation = number
         remove_stale_generations(self.directory, keep=generation_file(number))
         with self._guard:
             self._served, self._number = vectors, number
+
+    def _failed(self, why: object, previous: GenerationRow | None) -> StorageError:
+        serving = previous.generation if previous else "-"
+        return StorageError(
+            f"could not commit the vectors in {self.directory}: {why}; the index keeps "
+            f"serving generation {serving} and the next run commits them again"
+        )
 
     def _load(
         self, newest: GenerationRow | None, dimension: int, *, for_writing: bool
@@ -129,6 +142,11 @@ class Generations:
     def _rebuild(self, dimension: int) -> VectorIndex:
         vectors = VectorIndex(dimension)
         for ids, blobs in self.store.iter_vectors():
+            if any(len(blob) != 4 * dimension for blob in blobs):
+                raise CorruptIndexError(
+                    f"index {self.directory} holds vectors that are not {dimension}-d: "
+                    "run `retriever doctor`"
+                )
             matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dimension)
             vectors.add(ids, matrix)
         return vectors

@@ -6,12 +6,16 @@ checksum the store then records; loading verifies it. The only module importing 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+log = logging.getLogger("retriever")
 
 
 def file_checksum(data: bytes | np.ndarray) -> str:
@@ -93,20 +97,19 @@ class VectorIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
     def save(self, directory: Path, generation: int) -> tuple[str, str]:
-        """Write this index as ``generation`` durably; returns (file name, checksum)."""
+        """Write this index as ``generation`` durably; returns (file name, checksum). On an
+        OSError nothing of it stays behind."""
         data = faiss.serialize_index(self.index)
         name = generation_file(generation)
-        temp = directory / temp_file(generation)
+        temp, final = directory / temp_file(generation), directory / name
         try:
-            with temp.open("wb") as handle:
-                handle.write(memoryview(data))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, directory / name)
+            _write_durably(temp, data)
+            os.replace(temp, final)
             _fsync_directory(directory)
         except OSError:
-            # Nothing half-written stays behind; the previous generation keeps serving.
-            temp.unlink(missing_ok=True)
+            for path in (temp, final):  # the final name too: no row will ever record it
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
             raise
         return name, file_checksum(data)
 
@@ -138,9 +141,26 @@ def stale_files(directory: Path, keep: str | None) -> list[Path]:
 
 def remove_stale_generations(directory: Path, keep: str) -> None:
     """Delete generation files other than ``keep``. Readers copy a generation into memory when
-    they load it and hold no file open afterwards, so no reader needs an older file."""
+    they load it and hold no file open afterwards, so no reader needs an older file. A file
+    that cannot be deleted now is harmless: the next write (or `doctor --repair`) retries."""
     for path in stale_files(directory, keep):
-        path.unlink(missing_ok=True)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("could not remove %s: %s", path.name, error.strerror or error)
+
+
+def _write_durably(path: Path, data: np.ndarray) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data).cast("B")
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexers.chunk import Chunk, content_hash
-from retriever.errors import CorruptIndexError
+from retriever.errors import CorruptIndexError, StorageError
 from retriever.lexical import match_expression
 from retriever.store import fulltext
 from retriever.store.models import (
@@ -460,16 +460,22 @@ def damaged(path: Path, why: object) -> CorruptIndexError:
     )
 
 
-#: SQLite's primary result codes for a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB.
+#: SQLite's primary result codes for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) and for a
+#: disk that refuses a write (SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN).
 _DAMAGE_CODES = {11, 26}
+_STORAGE_CODES = {8, 10, 13, 14}
 
 
 def _report_damage(context: Any) -> None:
-    """Any statement that meets a damaged database raises one clear CorruptIndexError."""
+    """Any statement that meets a damaged database (or a text cell that is not UTF-8) raises
+    one clear CorruptIndexError; one that the disk refuses, a StorageError."""
     error = context.original_exception
-    if getattr(error, "sqlite_errorcode", 0) & 0xFF in _DAMAGE_CODES:
-        database = context.engine.url.database if context.engine else "?"
-        raise damaged(Path(database), error)
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    database = Path(context.engine.url.database) if context.engine else Path("?")
+    if code in _DAMAGE_CODES or str(error).startswith("Could not decode to UTF-8"):
+        raise damaged(database, error)
+    if code in _STORAGE_CODES:
+        raise StorageError(f"index database {database}: {error}") from None
 
 
 def _configure_connection(connection: Any, _record: Any) -> None:
