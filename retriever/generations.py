@@ -49,11 +49,11 @@ class Generations:
         number = newest.generation if newest else None
         with self._guard:
             if self._served is None or number != self._number:
-                vectors, rebuilt = self._load(newest, dimension, for_writing=False)
+                vectors, rebuilt_at = self._load(newest, dimension, for_writing=False)
                 # The load may have found a newer generation than the row read above.
                 self._served, self._number = vectors, vectors.generation or number
-                if rebuilt:
-                    self._persist(vectors)
+                if rebuilt_at is not None:
+                    self._persist(vectors, rebuilt_at)
             return self._served
 
     def for_writing(self, dimension: int) -> VectorIndex:
@@ -62,24 +62,28 @@ class Generations:
         vectors, _ = self._load(newest, dimension, for_writing=True)
         return vectors
 
-    def _persist(self, rebuilt: VectorIndex) -> None:
-        """Publish a reader's rebuild so the next reader need not rebuild again."""
+    def _persist(self, rebuilt: VectorIndex, data_version: int) -> None:
+        """Publish a reader's rebuild (of SQLite at ``data_version``) so the next reader need
+        not rebuild again; unless a writer changed SQLite since the rebuild."""
         try:
             with self.lock.hold():
-                self.publish(rebuilt)
+                if self.store.data_version() == data_version:
+                    self.publish(rebuilt)
         except (IndexLockedError, StorageError, OSError) as error:  # read-only, busy writer
             log.debug("could not publish the rebuilt vectors: %s", error)
 
     def publish(self, vectors: VectorIndex) -> None:
-        """Durably write ``vectors`` as the next generation, if SQLite changed since the last."""
+        """Durably write ``vectors`` as the next generation, unless they are the current one
+        unchanged (a rebuild, or changed vectors, have no generation yet)."""
         previous = self.store.current_generation()
-        if previous is None or previous.data_version != self.store.data_version():
+        unchanged = previous is not None and vectors.generation == previous.generation
+        if not unchanged or previous.data_version != self.store.data_version():
             self._write(vectors, previous)
 
     def republish(self, dimension: int) -> None:
         """Rebuild the vectors from SQLite and publish them as a new generation, whatever the
         state of the current one (``doctor --repair``; the caller holds the lock)."""
-        self._write(self._rebuild(dimension), self.store.current_generation())
+        self._write(self._rebuild(dimension)[0], self.store.current_generation())
 
     def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
@@ -116,8 +120,9 @@ class Generations:
 
     def _load(
         self, newest: GenerationRow | None, dimension: int, *, for_writing: bool
-    ) -> tuple[VectorIndex, bool]:
-        """The vectors of ``newest`` if it verifies, else a rebuild; and whether it rebuilt."""
+    ) -> tuple[VectorIndex, int | None]:
+        """The vectors of ``newest`` if it verifies, else a rebuild; and for a rebuild, the
+        data version of SQLite it reflects."""
         while newest is not None:
             current = newest.data_version == self.store.data_version()
             # A reader may serve a generation behind SQLite while a writer is at work on it.
@@ -131,15 +136,18 @@ class Generations:
                 newest.generation,
             )
             if loaded is not None:
-                return loaded, False
+                return loaded, None
             again = self.store.current_generation()
             if again is None or again.generation == newest.generation:
                 log.warning("vector file %s failed verification: rebuilding it", newest.file)
                 break
             newest = again  # a writer replaced it meanwhile: load the new one
-        return self._rebuild(dimension), True
+        return self._rebuild(dimension)
 
-    def _rebuild(self, dimension: int) -> VectorIndex:
+    def _rebuild(self, dimension: int) -> tuple[VectorIndex, int]:
+        """The vectors from SQLite, and SQLite's data version when the rebuild began (a writer
+        committing meanwhile makes it newer, so such a rebuild is never published)."""
+        version = self.store.data_version()
         vectors = VectorIndex(dimension)
         for ids, blobs in self.store.iter_vectors():
             if any(len(blob) != 4 * dimension for blob in blobs):
@@ -149,4 +157,4 @@ class Generations:
                 )
             matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dimension)
             vectors.add(ids, matrix)
-        return vectors
+        return vectors, version
