@@ -127,7 +127,3 @@ def test_torn_files_never_crash_or_give_wrong_results(
         assert found == expected
     else:
         assert found == expected or not diagnosis.healthy
-    print(
-        f"{target}: {'error' if isinstance(found, RetrieverError) else found == expected}, "
-        f"doctor {'healthy' if diagnosis.healthy else 'flags it'}"
-    )
