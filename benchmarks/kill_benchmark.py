@@ -5,9 +5,8 @@ The loop is the one the test suite runs with N = 30 (``tests/kill_loop.py``): tw
 a 300-file corpus, a working index flipped between them by `retriever index` processes that
 are killed (SIGKILL) at a moment drawn uniformly between their start and the length of a whole
 run; after each kill the index must be the state before or after the run, open, pass
-`doctor`, and give the same top 10 (4 queries, dense and hybrid) as a from-scratch index of
-that state. Uses the tiny random-weight ModernBERT of the tests (the loop checks consistency,
-not ranking quality), so no model download.
+`doctor`, and give the same top 10 (4 queries, dense and lexical) as a from-scratch index of
+that state. Uses the bundled all-MiniLM-L6-v2 (no download).
 
 Results: ``benchmarks/results/kill.json``. Run from the repository root:
 
@@ -31,8 +30,6 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests"), str(HERE)]
 from index_benchmark import machine, versions  # noqa: E402
 
 from kill_loop import kill_loop  # noqa: E402
-from paths import SAMPLE  # noqa: E402
-from tiny_models import build_tiny_modernbert  # noqa: E402
 
 RESULTS = HERE / "results" / "kill.json"
 
@@ -46,10 +43,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="retriever-kill-") as scratch:
-        work = Path(scratch)
-        texts = [p.read_text() for p in sorted(SAMPLE.rglob("*")) if p.is_file()]
-        model = build_tiny_modernbert(work / "model", texts)
-        summary = kill_loop(work / "loop", model, options.runs, options.seed, log=print)
+        summary = kill_loop(Path(scratch), "minilm", options.runs, options.seed, log=print)
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),

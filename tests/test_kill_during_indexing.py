@@ -12,9 +12,8 @@ from kill_loop import kill_loop
 RUNS = int(os.environ.get("RETRIEVER_KILL_RUNS", "30"))
 
 
-def test_kill_nine_during_indexing_never_corrupts_the_index(
-    tmp_path: Path, tiny_modernbert: Path
-) -> None:
-    summary = kill_loop(tmp_path, tiny_modernbert, RUNS, seed=RUNS, log=print)
+def test_kill_nine_during_indexing_never_corrupts_the_index(tmp_path: Path) -> None:
+    # The bundled MiniLM: a random-weight model ranks everything alike, so top 10 say nothing.
+    summary = kill_loop(tmp_path, "minilm", RUNS, seed=RUNS, log=print)
     assert summary.failures == []
     assert summary.runs == RUNS and summary.killed, summary
