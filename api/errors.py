@@ -23,6 +23,7 @@ from retriever.errors import (
     ModelError,
     ModelMismatchError,
     RetrieverError,
+    StorageError,
 )
 
 log = logging.getLogger("retriever.api")
@@ -35,6 +36,7 @@ ENGINE_ERRORS: list[tuple[type[RetrieverError], int, str]] = [
     (IndexNotFoundError, 503, "index_not_found"),
     (CorruptIndexError, 503, "index_corrupt"),
     (ModelError, 503, "model_unavailable"),
+    (StorageError, 503, "storage_error"),
     (RetrieverError, 400, "bad_request"),
 ]
 

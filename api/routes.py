@@ -77,7 +77,7 @@ def search(body: schemas.SearchRequest, retriever: Engine) -> dict[str, Any]:
         "took_ms": took_ms,
         "timings": timings,
         "model": _model_name(retriever),
-        "index_generation": retriever.generation,
+        "index_generation": retriever.searched_generation,
     }
 
 

@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pathspec import GitIgnoreSpec
 
@@ -33,6 +34,7 @@ from indexers.skip_rules import (
     MINIFIED_HEAD_LINES,
     MINIFIED_LONG_LINE,
     MINIFIED_MIN_CHARS,
+    READ_ATTEMPTS,
     ROOT_IGNORE_FILES,
     VENV_MARKER,
 )
@@ -399,9 +401,11 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
         if not source.abs_path.resolve(strict=True).is_relative_to(source.root):
             return _skipped(source, "symlink-outside-root", "changed since discovery")
         with source.abs_path.open("rb") as handle:
-            data = handle.read(max_file_bytes + 1)  # one byte over tells that the file grew
+            data = _read_unchanged(handle, max_file_bytes + 1)  # one byte over: it grew
     except (OSError, RuntimeError) as exc:
         return _skipped(source, "unreadable", getattr(exc, "strerror", None) or str(exc))
+    if data is None:
+        return _skipped(source, "unreadable", f"changed while read, {READ_ATTEMPTS} times")
     if len(data) > max_file_bytes:
         return _skipped(source, "too-large", f"over the {_human_size(max_file_bytes)} cap")
     if looks_binary(data):
@@ -412,6 +416,20 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
         return _skipped(source, *verdict)
     language = detect_language(source.path, text.partition("\n")[0])
     return LoadedFile(source, text, encoding, language, bytes_hash(data))
+
+
+def _read_unchanged(handle: BinaryIO, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of the open file, from a read during which its size and mtime
+    stayed the same (a read torn by a concurrent write is retried); None if it kept changing.
+    A file replaced by rename while open is read whole as it was: the handle keeps its inode."""
+    for _ in range(READ_ATTEMPTS):
+        before = os.fstat(handle.fileno())
+        handle.seek(0)
+        data = handle.read(limit)
+        after = os.fstat(handle.fileno())
+        if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
+            return data
+    return None
 
 
 def _skipped(source: SourceFile, reason: str, detail: str) -> Skipped:

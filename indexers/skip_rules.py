@@ -197,6 +197,10 @@ GENERATED_MARKERS: tuple[str, ...] = (
 )
 GENERATED_HEAD_LINES = 5
 
+#: Reads of a file that changes while it is read (size or mtime differ after the read) before
+#: it is skipped as unreadable this run.
+READ_ATTEMPTS = 3
+
 _NAME_PATTERNS: dict[str, re.Pattern[str]] = {
     reason: re.compile("|".join(fnmatch.translate(glob) for glob in globs))
     for reason, globs in NAME_RULES.items()

@@ -9,6 +9,7 @@ from retriever.errors import (
     ModelError,
     ModelMismatchError,
     RetrieverError,
+    StorageError,
 )
 from retriever.settings import Settings
 from retriever.types import Filters, Hit, IndexReport, Status
@@ -27,4 +28,5 @@ __all__ = [
     "RetrieverError",
     "Settings",
     "Status",
+    "StorageError",
 ]

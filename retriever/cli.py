@@ -264,6 +264,31 @@ def status(index_dir: IndexOption = None, as_json: JsonOption = False) -> None:
 
 
 @app.command()
+def doctor(
+    index_dir: IndexOption = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair", help="Rebuild what is derived (vectors, full-text rows), drop orphans."
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the index: database integrity, manifest, vector file, counts and orphans. Exits
+    non-zero while a problem remains."""
+    from retriever.doctor import examine
+
+    with _user_errors():
+        diagnosis = examine(Settings(**_given(index=index_dir)).index, repair=repair)
+    if as_json:
+        display.print_json(diagnosis.to_dict())
+    else:
+        display.print_diagnosis(diagnosis)
+    if not diagnosis.healthy:
+        raise typer.Exit(1)
+
+
+@app.command()
 def serve(
     host: Annotated[
         str, typer.Option(help="Address to bind; a non-loopback address needs API keys.")

@@ -16,6 +16,7 @@ from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult
 from retriever.types import Hit, IndexReport, Status
 
 if TYPE_CHECKING:
+    from retriever.doctor import Diagnosis
     from retriever.watching import WatchUpdate
 
 out = Console(highlight=False, soft_wrap=True)
@@ -173,3 +174,27 @@ def print_similarity(texts: list[str], matrix: np.ndarray) -> None:
         snippet = text if len(text) <= 40 else text[:39] + "…"
         table.add_row(f"{number}. {escape(snippet)}", *(f"{value:.3f}" for value in row))
     out.print(table)
+
+
+_OUTCOME_STYLES = {"ok": "green", "warning": "yellow", "problem": "bold red", "repaired": "cyan"}
+
+
+def print_diagnosis(diagnosis: Diagnosis) -> None:
+    table = Table(title=f"retriever doctor: {diagnosis.index_dir}", title_justify="left")
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    for check in diagnosis.checks:
+        style = _OUTCOME_STYLES[check.outcome]
+        table.add_row(check.name, f"[{style}]{check.outcome}[/]", escape(check.detail))
+    out.print(table)
+    problems = [c for c in diagnosis.checks if c.outcome == "problem"]
+    if not problems:
+        out.print("[green]healthy[/]")
+    elif any(c.repairable for c in problems):
+        out.print(
+            f"[bold red]{len(problems)} problems[/]: `retriever doctor --repair` fixes the "
+            "repairable ones"
+        )
+    else:
+        out.print(f"[bold red]{len(problems)} problems[/] that only re-indexing fixes")

@@ -60,9 +60,12 @@ def load_text_counter(name: str) -> Callable[[str], int]:
     from huggingface_hub import try_to_load_from_cache
     from tokenizers import Tokenizer
 
-    directory = Path(name).expanduser()
-    path = directory / "tokenizer.json"
-    if not path.is_file():
+    path = Path(name).expanduser() / "tokenizer.json"
+    try:
+        local = path.is_file()
+    except OSError:  # a name no file system takes (too long, ...)
+        local = False
+    if not local:
         try:
             cached = try_to_load_from_cache(name, "tokenizer.json")
         except ValueError:  # not a valid hub id either

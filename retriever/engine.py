@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -29,7 +30,15 @@ from retriever.models import resolve_model
 from retriever.settings import Settings
 from retriever.similarity import cosine_similarities
 from retriever.store import MetadataStore, PendingDocument, make_doc_id
-from retriever.types import DocumentPage, DocumentSummary, Filters, Hit, IndexReport, Status
+from retriever.types import (
+    DocumentPage,
+    DocumentSummary,
+    Filters,
+    Hit,
+    IndexReport,
+    Status,
+    is_encodable,
+)
 from retriever.vectors import VectorIndex
 
 log = logging.getLogger("retriever")
@@ -66,6 +75,7 @@ class Retriever:
         self.masked_lm = MaskedLM(
             settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens
         )
+        self._searched = threading.local()
 
     @classmethod
     def open(
@@ -326,6 +336,12 @@ class Retriever:
         """The vector index generation that searches are served from."""
         return self.generations.number
 
+    @property
+    def searched_generation(self) -> int | None:
+        """The generation the calling thread's last search was answered from (None: a rebuild
+        from SQLite not yet published); every hit of that search is a chunk of it."""
+        return getattr(self._searched, "generation", self.generations.number)
+
     # -- model ------------------------------------------------------------------------------
     @property
     def encoder(self) -> Encoder:
@@ -456,6 +472,8 @@ class Retriever:
         """Rows of the best ``k`` chunks (hit fields plus ordinal and root), best first."""
         if not isinstance(query, str) or not query.strip():
             raise InvalidQueryError("the query is empty")
+        if not is_encodable(query):
+            raise InvalidQueryError("the query is not valid Unicode text (lone surrogate)")
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidQueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
         if not 1 <= k <= MAX_K:
@@ -474,14 +492,19 @@ class Retriever:
         # Fusion needs more than k candidates from each side to find what both rank well.
         depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_K)
         rankings = []
+        # One generation answers the whole search: the lexical side, which reads SQLite as it
+        # is now, keeps only chunks of it, so a search never mixes two states of the index.
+        vectors = self._vectors()
+        self._searched.generation = vectors.generation
         if mode != "lexical":
-            vectors = self._vectors()
             embedded = self.encoder.encode_query(query)
             encoded = time.perf_counter()
             allowed = self.store.chunk_ids_matching(parsed) if parsed else None
             rankings.append(vectors.search(embedded, depth, allowed))
         if mode != "dense":
-            rankings.append(self.store.lexical(query_terms(query), parsed, depth))
+            lexical = self.store.lexical(query_terms(query), parsed, depth)
+            known = vectors.contains([chunk_id for chunk_id, _ in lexical])
+            rankings.append([pair for pair, kept in zip(lexical, known, strict=True) if kept])
         ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, wanted)
         rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
         searched = time.perf_counter()

@@ -17,6 +17,10 @@ class CorruptIndexError(RetrieverError):
     pass
 
 
+class StorageError(RetrieverError):
+    """The disk refused a write (I/O error, disk full, read-only): nothing committed is lost."""
+
+
 class ModelError(RetrieverError):
     """The model cannot be found or loaded."""
 

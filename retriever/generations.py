@@ -4,6 +4,10 @@ SQLite is the source of truth; each generation records the ``data_version`` it r
 reader serves the newest generation that verifies. When it is behind SQLite and no writer is at
 work (a writer died between its SQLite commit and its FAISS write), the vectors are rebuilt from
 SQLite. While a writer is at work, readers keep serving the last published generation.
+
+Readers copy a generation into memory when they load it and keep no file open, so a writer
+deletes older files right after recording a new one; a reader whose file vanished between
+reading the generation row and opening the file reads the row again and loads the newer one.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retriever.errors import IndexLockedError
+from retriever.errors import CorruptIndexError, IndexLockedError, StorageError
 from retriever.locking import WriteLock
 from retriever.store import GenerationRow, MetadataStore
 from retriever.vectors import VectorIndex, generation_file, remove_stale_generations
@@ -39,15 +43,17 @@ class Generations:
 
     def serving(self, dimension: int) -> VectorIndex:
         """The vectors to search: the newest generation, reloaded when a writer published a new
-        one since the last call. Thread-safe; the returned object is never mutated."""
+        one since the last call. Thread-safe; the returned object is never mutated, and its
+        ``generation`` says which one it is (None for a rebuild that could not be published)."""
         newest = self.store.current_generation()
         number = newest.generation if newest else None
         with self._guard:
             if self._served is None or number != self._number:
-                vectors, rebuilt = self._load(newest, dimension, for_writing=False)
-                self._served, self._number = vectors, number
-                if rebuilt:
-                    self._persist(vectors)
+                vectors, rebuilt_at = self._load(newest, dimension, for_writing=False)
+                # The load may have found a newer generation than the row read above.
+                self._served, self._number = vectors, vectors.generation or number
+                if rebuilt_at is not None:
+                    self._persist(vectors, rebuilt_at)
             return self._served
 
     def for_writing(self, dimension: int) -> VectorIndex:
@@ -56,56 +62,99 @@ class Generations:
         vectors, _ = self._load(newest, dimension, for_writing=True)
         return vectors
 
-    def _persist(self, rebuilt: VectorIndex) -> None:
-        """Publish a reader's rebuild so the next reader need not rebuild again."""
+    def _persist(self, rebuilt: VectorIndex, data_version: int) -> None:
+        """Publish a reader's rebuild (of SQLite at ``data_version``) so the next reader need
+        not rebuild again; unless a writer changed SQLite since the rebuild."""
         try:
             with self.lock.hold():
-                self.publish(rebuilt)
-        except (IndexLockedError, OSError) as error:  # read-only directory, busy writer
+                if self.store.data_version() == data_version:
+                    self.publish(rebuilt)
+        except (IndexLockedError, StorageError, OSError) as error:  # read-only, busy writer
             log.debug("could not publish the rebuilt vectors: %s", error)
 
     def publish(self, vectors: VectorIndex) -> None:
-        """Durably write ``vectors`` as the next generation, if SQLite changed since the last."""
+        """Durably write ``vectors`` as the next generation, unless they are the current one
+        unchanged (a rebuild, or changed vectors, have no generation yet)."""
         previous = self.store.current_generation()
+        unchanged = previous is not None and vectors.generation == previous.generation
+        if not unchanged or previous.data_version != self.store.data_version():
+            self._write(vectors, previous)
+
+    def republish(self, dimension: int) -> None:
+        """Rebuild the vectors from SQLite and publish them as a new generation, whatever the
+        state of the current one (``doctor --repair``; the caller holds the lock)."""
+        self._write(self._rebuild(dimension)[0], self.store.current_generation())
+
+    def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
-        if previous is not None and previous.data_version == version:
-            return
         number = (previous.generation if previous else 0) + 1
-        name, checksum = vectors.save(self.directory, number)
-        self.store.record_generation(
-            GenerationRow(
-                generation=number,
-                file=name,
-                checksum=checksum,
-                vector_count=len(vectors),
-                dimension=vectors.dimension,
-                data_version=version,
-                created_at=time.time(),
-            )
+        try:
+            name, checksum = vectors.save(self.directory, number)
+        except OSError as error:
+            raise self._failed(error.strerror or error, previous) from None
+        row = GenerationRow(
+            generation=number,
+            file=name,
+            checksum=checksum,
+            vector_count=len(vectors),
+            dimension=vectors.dimension,
+            data_version=version,
+            created_at=time.time(),
         )
+        try:
+            self.store.record_generation(row)
+        except StorageError as error:
+            (self.directory / name).unlink(missing_ok=True)  # no row will ever name it
+            raise self._failed(error, previous) from None
+        vectors.generation = number
         remove_stale_generations(self.directory, keep=generation_file(number))
         with self._guard:
             self._served, self._number = vectors, number
 
+    def _failed(self, why: object, previous: GenerationRow | None) -> StorageError:
+        serving = previous.generation if previous else "-"
+        return StorageError(
+            f"could not commit the vectors in {self.directory}: {why}; the index keeps "
+            f"serving generation {serving} and the next run commits them again"
+        )
+
     def _load(
         self, newest: GenerationRow | None, dimension: int, *, for_writing: bool
-    ) -> tuple[VectorIndex, bool]:
-        """The vectors of ``newest`` if it verifies, else a rebuild; and whether it rebuilt."""
-        if newest is not None:
+    ) -> tuple[VectorIndex, int | None]:
+        """The vectors of ``newest`` if it verifies, else a rebuild; and for a rebuild, the
+        data version of SQLite it reflects."""
+        while newest is not None:
             current = newest.data_version == self.store.data_version()
             # A reader may serve a generation behind SQLite while a writer is at work on it.
-            if current or (not for_writing and self.lock.held_elsewhere()):
-                loaded = VectorIndex.load(
-                    self.directory / newest.file, newest.checksum, dimension, newest.vector_count
-                )
-                if loaded is not None:
-                    return loaded, False
+            if not (current or (not for_writing and self.lock.held_elsewhere())):
+                break
+            loaded = VectorIndex.load(
+                self.directory / newest.file,
+                newest.checksum,
+                dimension,
+                newest.vector_count,
+                newest.generation,
+            )
+            if loaded is not None:
+                return loaded, None
+            again = self.store.current_generation()
+            if again is None or again.generation == newest.generation:
                 log.warning("vector file %s failed verification: rebuilding it", newest.file)
-        return self._rebuild(dimension), True
+                break
+            newest = again  # a writer replaced it meanwhile: load the new one
+        return self._rebuild(dimension)
 
-    def _rebuild(self, dimension: int) -> VectorIndex:
+    def _rebuild(self, dimension: int) -> tuple[VectorIndex, int]:
+        """The vectors from SQLite, and SQLite's data version when the rebuild began (a writer
+        committing meanwhile makes it newer, so such a rebuild is never published)."""
+        version = self.store.data_version()
         vectors = VectorIndex(dimension)
         for ids, blobs in self.store.iter_vectors():
+            if any(len(blob) != 4 * dimension for blob in blobs):
+                raise CorruptIndexError(
+                    f"index {self.directory} holds vectors that are not {dimension}-d: "
+                    "run `retriever doctor`"
+                )
             matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dimension)
             vectors.add(ids, matrix)
-        return vectors
+        return vectors, version

@@ -152,13 +152,12 @@ class Indexer:
             if batch.tokens >= FLUSH_TOKENS:
                 self.write(batch.documents)
                 batch = _Batch()
-        self.write(batch.documents)
-        self.progress(len(sources), len(sources), "")
-        # A file no longer found (deleted, now ignored or skipped) leaves the index.
+        # A file no longer found (deleted, now ignored or skipped) leaves the index, in the
+        # same transaction as the last changes: a run that fits one flush is all or nothing.
         gone = [doc.id for path, doc in stored.items() if covered(path) and path not in kept]
-        if gone:
-            self._apply(*self.store.write([], removals=gone))
-            self.report.files_removed += len(gone)
+        self.write(batch.documents, removals=gone)
+        self.report.files_removed += len(gone)
+        self.progress(len(sources), len(sources), "")
         if root.only is None:
             self.store.replace_skipped(
                 root_key,
@@ -171,9 +170,10 @@ class Indexer:
     def chunk(self, text: str, path: str, language: str) -> list[Chunk]:
         return chunk_text(text, path, language, self.chunk_tokens, self._encoder().count_tokens)
 
-    def write(self, documents: Sequence[PendingDocument]) -> None:
-        """Encode what is new in ``documents`` and commit them in one transaction."""
-        if not documents:
+    def write(self, documents: Sequence[PendingDocument], removals: Sequence[int] = ()) -> None:
+        """Encode what is new in ``documents`` and commit them, and the removal of the
+        documents with row ids ``removals``, in one transaction."""
+        if not documents and not removals:
             return
         vectors = self._vectors_for([chunk for doc in documents for chunk in doc.chunks])
         empty = np.empty((0, self.vectors.dimension), dtype=np.float32)
@@ -184,7 +184,7 @@ class Indexer:
             )
             for doc in documents
         ]
-        self._apply(*self.store.write(updates))
+        self._apply(*self.store.write(updates, removals))
         self.report.files_indexed += len(updates)
 
     def _vectors_for(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:

@@ -70,19 +70,36 @@ class Filters:
         return bool(self.path_glob or self.language or self.kind or self.symbol or self.label)
 
 
+def is_encodable(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (JSON can smuggle in lone surrogates, which no
+    database or tokenizer can take)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _checked(value: str, name: str) -> str:
+    # SQLite compares text up to a NUL, so a NUL would silently change what a filter means.
+    if "\0" in value or not is_encodable(value):
+        raise InvalidQueryError(f"filter {name!r} must be text without NUL or lone surrogates")
+    return value
+
+
 def _glob(value: Any, name: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidQueryError(f"filter {name!r} must be a string")
-    return value or None
+    return _checked(value, name) if value else None
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
+        return (_checked(value, name),)
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return tuple(value)
+        return tuple(_checked(v, name) for v in value)
     raise InvalidQueryError(f"filter {name!r} must be a string or a list of strings")
 
 

@@ -6,12 +6,16 @@ checksum the store then records; loading verifies it. The only module importing 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 from pathlib import Path
 
 import faiss
 import numpy as np
+
+log = logging.getLogger("retriever")
 
 
 def file_checksum(data: bytes | np.ndarray) -> str:
@@ -22,12 +26,25 @@ def generation_file(generation: int) -> str:
     return f"vectors.{generation:06d}.faiss"
 
 
+def temp_file(generation: int) -> str:
+    return f".{generation_file(generation)}.tmp"
+
+
+#: Globs of every file a generation write leaves: published files and interrupted temp files.
+GENERATION_GLOB, TEMP_GLOB = "vectors.*.faiss", ".vectors.*.faiss.tmp"
+
+
 class VectorIndex:
     """Exact inner-product search over unit vectors (cosine similarity), keyed by chunk row id."""
 
-    def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
+    def __init__(
+        self, dimension: int, index: faiss.Index | None = None, generation: int | None = None
+    ) -> None:
         self.dimension = dimension
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        #: The published generation these vectors are (None: not published, or changed since).
+        self.generation = generation
+        self._sorted_ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -37,10 +54,31 @@ class VectorIndex:
             self.index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
+            self._changed()
 
     def remove(self, ids: np.ndarray) -> None:
         if len(ids):
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+            self._changed()
+
+    def _changed(self) -> None:
+        self.generation, self._sorted_ids = None, None
+
+    def ids(self) -> np.ndarray:
+        """The ids held, sorted (computed once: a served index never changes)."""
+        if self._sorted_ids is None:
+            self._sorted_ids = np.sort(faiss.vector_to_array(self.index.id_map))
+        return self._sorted_ids
+
+    def vectors(self) -> dict[int, np.ndarray]:
+        """Every vector by id (for checks: a full copy)."""
+        stored = self.index.index.reconstruct_n(0, len(self)) if len(self) else []
+        return dict(zip(faiss.vector_to_array(self.index.id_map).tolist(), stored, strict=True))
+
+    def contains(self, ids: list[int]) -> list[bool]:
+        known = self.ids()
+        positions = np.searchsorted(known, ids)
+        return [bool(p < len(known) and known[p] == i) for p, i in zip(positions, ids, strict=True)]
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -59,20 +97,26 @@ class VectorIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
     def save(self, directory: Path, generation: int) -> tuple[str, str]:
-        """Write this index as ``generation`` durably; returns (file name, checksum)."""
+        """Write this index as ``generation`` durably; returns (file name, checksum). On an
+        OSError nothing of it stays behind."""
         data = faiss.serialize_index(self.index)
         name = generation_file(generation)
-        temp = directory / f".{name}.tmp"
-        with temp.open("wb") as handle:
-            handle.write(memoryview(data))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, directory / name)
-        _fsync_directory(directory)
+        temp, final = directory / temp_file(generation), directory / name
+        try:
+            _write_durably(temp, data)
+            os.replace(temp, final)
+            _fsync_directory(directory)
+        except OSError:
+            for path in (temp, final):  # the final name too: no row will ever record it
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+            raise
         return name, file_checksum(data)
 
     @classmethod
-    def load(cls, path: Path, checksum: str, dimension: int, count: int) -> VectorIndex | None:
+    def load(
+        cls, path: Path, checksum: str, dimension: int, count: int, generation: int
+    ) -> VectorIndex | None:
         """The index in ``path`` if it is intact and matches; None otherwise (rebuild it)."""
         try:
             data = np.fromfile(path, dtype=np.uint8)
@@ -86,16 +130,37 @@ class VectorIndex:
             return None
         if index.d != dimension or index.ntotal != count:
             return None
-        return cls(dimension, index)
+        return cls(dimension, index, generation)
+
+
+def stale_files(directory: Path, keep: str | None) -> list[Path]:
+    """Generation files other than ``keep``, and temp files of interrupted writes."""
+    published = [p for p in directory.glob(GENERATION_GLOB) if p.name != keep]
+    return sorted(published + list(directory.glob(TEMP_GLOB)))
 
 
 def remove_stale_generations(directory: Path, keep: str) -> None:
-    """Delete generation files other than ``keep`` (readers hold theirs in memory)."""
-    for path in directory.glob("vectors.*.faiss"):
-        if path.name != keep:
-            path.unlink(missing_ok=True)
-    for path in directory.glob(".vectors.*.faiss.tmp"):
-        path.unlink(missing_ok=True)
+    """Delete generation files other than ``keep``. Readers copy a generation into memory when
+    they load it and hold no file open afterwards, so no reader needs an older file. A file
+    that cannot be deleted now is harmless: the next write (or `doctor --repair`) retries."""
+    for path in stale_files(directory, keep):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("could not remove %s: %s", path.name, error.strerror or error)
+
+
+def _write_durably(path: Path, data: np.ndarray) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data).cast("B")
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_directory(directory: Path) -> None:

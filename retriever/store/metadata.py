@@ -18,7 +18,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexers.chunk import Chunk, content_hash
-from retriever.errors import CorruptIndexError
+from retriever.errors import CorruptIndexError, StorageError
 from retriever.lexical import match_expression
 from retriever.store import fulltext
 from retriever.store.labels import ChunkLabels
@@ -68,13 +68,14 @@ def make_doc_id(root: str, path: str) -> str:
     return content_hash(f"{root}\0{path}")
 
 
-def make_chunk_ids(doc_id: str, chunks: Sequence[Chunk]) -> list[str]:
-    """Stable ids: an unchanged chunk keeps its id when other chunks of its file change."""
+def make_chunk_ids(doc_id: str, hashes: Iterable[str]) -> list[str]:
+    """Stable ids from the content hashes of a document's chunks in order: an unchanged chunk
+    keeps its id when other chunks of its file change."""
     seen: dict[str, int] = {}
     ids = []
-    for chunk in chunks:
-        occurrence = seen[chunk.content_hash] = seen.get(chunk.content_hash, -1) + 1
-        ids.append(content_hash(f"{doc_id}\0{chunk.content_hash}\0{occurrence}"))
+    for chunk_hash in hashes:
+        occurrence = seen[chunk_hash] = seen.get(chunk_hash, -1) + 1
+        ids.append(content_hash(f"{doc_id}\0{chunk_hash}\0{occurrence}"))
     return ids
 
 
@@ -83,6 +84,7 @@ class MetadataStore:
         self.path = path
         self.engine = create_engine(f"sqlite:///{path}")
         event.listen(self.engine, "connect", _configure_connection)
+        event.listen(self.engine, "handle_error", _report_damage)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self.labels = ChunkLabels(self._session)
         try:
@@ -93,10 +95,10 @@ class MetadataStore:
                     self._fill_fulltext(connection)
         except DatabaseError as error:
             self.engine.dispose()
-            raise CorruptIndexError(
-                f"index database {path} is damaged ({error.orig}): move the index directory "
-                "aside and index again"
-            ) from None
+            raise damaged(path, error.orig) from None
+        except CorruptIndexError:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()
@@ -114,7 +116,10 @@ class MetadataStore:
     def manifest(self) -> dict[str, Any]:
         with self._session() as session:
             rows = session.scalars(select(ManifestEntry)).all()
-            return {row.key: json.loads(row.value) for row in rows}
+            try:
+                return {row.key: json.loads(row.value) for row in rows}
+            except ValueError as error:
+                raise damaged(self.path, f"manifest: {error}") from None
 
     def set_manifest(self, values: dict[str, Any]) -> None:
         with self._session.begin() as session:
@@ -216,7 +221,7 @@ class MetadataStore:
         inserted: list[tuple[ChunkRow, np.ndarray]] = []
         current: list[ChunkRow] = []
         chunks = update.document.chunks
-        chunk_ids = make_chunk_ids(document.doc_id, chunks)
+        chunk_ids = make_chunk_ids(document.doc_id, (c.content_hash for c in chunks))
         for ordinal, (chunk_id, chunk, vector) in enumerate(
             zip(chunk_ids, chunks, update.vectors, strict=True)
         ):
@@ -474,6 +479,31 @@ _CHUNK_COLUMNS = (
     ChunkRow.token_count,
     ChunkRow.text,
 )
+
+
+def damaged(path: Path, why: object) -> CorruptIndexError:
+    return CorruptIndexError(
+        f"index database {path} is damaged ({why}): run `retriever doctor`, or move the index "
+        "directory aside and index again"
+    )
+
+
+#: SQLite's primary result codes for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) and for a
+#: disk that refuses a write (SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN).
+_DAMAGE_CODES = {11, 26}
+_STORAGE_CODES = {8, 10, 13, 14}
+
+
+def _report_damage(context: Any) -> None:
+    """Any statement that meets a damaged database (or a text cell that is not UTF-8) raises
+    one clear CorruptIndexError; one that the disk refuses, a StorageError."""
+    error = context.original_exception
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    database = Path(context.engine.url.database) if context.engine else Path("?")
+    if code in _DAMAGE_CODES or str(error).startswith("Could not decode to UTF-8"):
+        raise damaged(database, error)
+    if code in _STORAGE_CODES:
+        raise StorageError(f"index database {database}: {error}") from None
 
 
 def _configure_connection(connection: Any, _record: Any) -> None:
