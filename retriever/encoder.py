@@ -1,4 +1,5 @@
-"""The encoder: chunk and query text -> normalised vectors. The only module importing torch."""
+"""The encoder: chunk and query text -> normalised vectors. With precision.py and
+local_attention.py, which it loads, the only modules importing torch."""
 
 from __future__ import annotations
 
@@ -117,6 +118,9 @@ class SentenceTransformerEncoder:
             raise ModelError(f"cannot load model {resolved.name!r}: {error}") from error
         self.model.eval()
         apply_precision(self.model, self.precision)
+        from retriever.local_attention import choose_attention
+
+        self.attention = choose_attention(self.model, device)
         self.batch_tokens = batch_tokens
         prompts = self.model.prompts or {}
         self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", "")
