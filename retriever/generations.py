@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retriever import ann
 from retriever.errors import IndexLockedError
 from retriever.locking import WriteLock
 from retriever.store import GenerationRow, MetadataStore
@@ -70,6 +71,8 @@ class Generations:
         version = self.store.data_version()
         if previous is not None and previous.data_version == version:
             return
+        if ann.needs_rebuild(vectors.index, len(vectors)):  # grown or shrunk past a size tier
+            vectors = self._rebuild(vectors.dimension)
         number = (previous.generation if previous else 0) + 1
         name, checksum = vectors.save(self.directory, number)
         self.store.record_generation(
@@ -104,8 +107,8 @@ class Generations:
         return self._rebuild(dimension), True
 
     def _rebuild(self, dimension: int) -> VectorIndex:
-        vectors = VectorIndex(dimension)
-        for ids, blobs in self.store.iter_vectors():
-            matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dimension)
-            vectors.add(ids, matrix)
-        return vectors
+        def pages():
+            for ids, blobs in self.store.iter_vectors():
+                yield ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dimension)
+
+        return VectorIndex(dimension, ann.build(dimension, pages))
