@@ -1,4 +1,5 @@
-"""The encoder: chunk and query text -> normalised vectors. The only module importing torch."""
+"""The encoder: chunk and query text -> normalised vectors. With precision.py and
+local_attention.py, which it loads, the only modules importing torch."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from retriever.batching import plan_batches
 from retriever.errors import InvalidQueryError, ModelError
 from retriever.models import ResolvedModel, weights_checksum
+from retriever.precision import Precision, apply_precision, resolve_precision
 
 log = logging.getLogger("retriever")
 
@@ -40,6 +42,7 @@ class ModelFingerprint:
 
 class Encoder(Protocol):
     fingerprint: ModelFingerprint
+    precision: str
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` as a document: special tokens and prefix included."""
@@ -100,6 +103,7 @@ class SentenceTransformerEncoder:
         batch_tokens: int = 16384,
         query_prefix: str | None = None,
         document_prefix: str | None = None,
+        precision: Precision = "fp32",
     ) -> None:
         from sentence_transformers import SentenceTransformer
         from tokenizers import Tokenizer
@@ -107,13 +111,19 @@ class SentenceTransformerEncoder:
 
         transformers_logging.disable_progress_bar()  # our own progress is on stderr already
 
+        device = pick_device(device)
+        self.precision = resolve_precision(precision, device)
         try:
             self.model = SentenceTransformer(
-                str(resolved.path), device=pick_device(device), local_files_only=True
+                str(resolved.path), device=device, local_files_only=True
             )
         except Exception as error:  # corrupt or incompatible weights: one clear line
             raise ModelError(f"cannot load model {resolved.name!r}: {error}") from error
         self.model.eval()
+        apply_precision(self.model, self.precision)
+        from retriever.local_attention import choose_attention
+
+        self.attention = choose_attention(self.model, device)
         self.batch_tokens = batch_tokens
         prompts = self.model.prompts or {}
         self.query_prefix = query_prefix if query_prefix is not None else prompts.get("query", "")
@@ -147,9 +157,27 @@ class SentenceTransformerEncoder:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def encode_documents(self, texts: Sequence[str], token_counts: Sequence[int]) -> np.ndarray:
+        """Encode in token-budgeted batches; a batch that runs out of memory halves the budget
+        (for the rest of this encoder's life) and is encoded again in smaller batches."""
         vectors = np.empty((len(texts), self.fingerprint.dimension), dtype=np.float32)
-        for batch in plan_batches(token_counts, self.batch_tokens):
-            vectors[batch] = self._encode([texts[i] for i in batch], self.document_prefix)
+        todo = plan_batches(token_counts, self.batch_tokens)
+        while todo:
+            batch = todo.pop(0)
+            try:
+                vectors[batch] = self._encode([texts[i] for i in batch], self.document_prefix)
+            except Exception as error:
+                if not _is_out_of_memory(error):
+                    raise
+                if len(batch) == 1:
+                    raise ModelError(
+                        f"out of memory encoding one chunk of {token_counts[batch[0]]} tokens: "
+                        "use a smaller --chunk-tokens or a machine with more memory"
+                    ) from error
+                _release_cached_memory()
+                self.batch_tokens = max(1, self.batch_tokens // 2)
+                log.warning("out of memory: batch token budget lowered to %d", self.batch_tokens)
+                smaller = plan_batches([token_counts[i] for i in batch], self.batch_tokens)
+                todo[:0] = [[batch[i] for i in part] for part in smaller]
         return vectors
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -164,7 +192,25 @@ class SentenceTransformerEncoder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        # Normalised again in float32: under bf16 the model's own normalisation is off by ~1e-3.
+        vectors = np.asarray(vectors, dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def _is_out_of_memory(error: Exception) -> bool:
+    """Out of memory on the accelerator (torch.OutOfMemoryError) or in the CPU allocator."""
+    import torch
+
+    if isinstance(error, (MemoryError, torch.OutOfMemoryError)):
+        return True
+    return isinstance(error, RuntimeError) and "out of memory" in str(error).lower()
+
+
+def _release_cached_memory() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _embedding_dimension(model) -> int:

@@ -358,6 +358,7 @@ class Retriever:
                 batch_tokens=self.settings.batch_tokens,
                 query_prefix=source["query_prefix"],
                 document_prefix=source["document_prefix"],
+                precision=self.settings.precision,
             )
             if recorded:
                 check_fingerprint(ModelFingerprint.from_dict(recorded), encoder.fingerprint)
@@ -377,7 +378,9 @@ class Retriever:
         manifest = self.store.manifest()
         check_chunker(manifest, str(self.directory))
         if not manifest.get("model"):
-            self.store.set_manifest(new_manifest(self.encoder.fingerprint, self.settings))
+            self.store.set_manifest(
+                new_manifest(self.encoder.fingerprint, self.settings, self.encoder.precision)
+            )
         return Indexer(
             self.store,
             self.generations.for_writing(self._dimension()),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retriever import ann
 from retriever.errors import CorruptIndexError, IndexLockedError, StorageError
 from retriever.locking import WriteLock
 from retriever.store import GenerationRow, MetadataStore
@@ -87,6 +88,8 @@ class Generations:
 
     def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
+        if ann.needs_rebuild(vectors.index, len(vectors)):  # grown or shrunk past a size tier
+            vectors = self._rebuild(vectors.dimension)[0]
         number = (previous.generation if previous else 0) + 1
         try:
             name, checksum = vectors.save(self.directory, number)
@@ -148,13 +151,14 @@ class Generations:
         """The vectors from SQLite, and SQLite's data version when the rebuild began (a writer
         committing meanwhile makes it newer, so such a rebuild is never published)."""
         version = self.store.data_version()
-        vectors = VectorIndex(dimension)
-        for ids, blobs in self.store.iter_vectors():
-            if any(len(blob) != 4 * dimension for blob in blobs):
-                raise CorruptIndexError(
-                    f"index {self.directory} holds vectors that are not {dimension}-d: "
-                    "run `retriever doctor`"
-                )
-            matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), dimension)
-            vectors.add(ids, matrix)
-        return vectors, version
+
+        def pages():
+            for ids, blobs in self.store.iter_vectors():
+                if any(len(blob) != 4 * dimension for blob in blobs):
+                    raise CorruptIndexError(
+                        f"index {self.directory} holds vectors that are not {dimension}-d: "
+                        "run `retriever doctor`"
+                    )
+                yield ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dimension)
+
+        return VectorIndex(dimension, ann.build(dimension, pages)), version

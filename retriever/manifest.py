@@ -13,11 +13,16 @@ from retriever.settings import Settings
 from retriever.store import SCHEMA_VERSION
 
 
-def new_manifest(fingerprint: ModelFingerprint, settings: Settings) -> dict[str, Any]:
+def new_manifest(
+    fingerprint: ModelFingerprint, settings: Settings, precision: str
+) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "created_at": time.time(),
         "model": fingerprint.to_dict(),
+        # For the record only: vectors from another precision are close enough to mix (see
+        # docs/benchmarks.md, "Speed"), so a different precision later is not refused.
+        "precision": precision,
         "chunk_tokens": min(settings.chunk_tokens, fingerprint.max_tokens),
         "chunker_version": CHUNKER_VERSION,
     }

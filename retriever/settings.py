@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="Masked language model for fill-mask, classify and cloze: a hub id "
         "(e.g. answerdotai/ModernBERT-large) or a local directory; loaded on first use.",
     )
+    precision: Literal["auto", "fp32", "bf16", "fp16", "int8"] = Field(
+        "auto",
+        description="Encoder arithmetic: 'auto' (bf16 on CPUs with native bf16 (AVX-512 BF16 or "
+        "AMX) and on CUDA, else fp32), fp32, bf16, int8 (CPU only, dynamic quantization) or "
+        "fp16 (CUDA only).",
+    )
 
     @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")
     @classmethod

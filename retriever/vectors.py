@@ -15,6 +15,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from retriever import ann
+
 log = logging.getLogger("retriever")
 
 
@@ -35,13 +37,14 @@ GENERATION_GLOB, TEMP_GLOB = "vectors.*.faiss", ".vectors.*.faiss.tmp"
 
 
 class VectorIndex:
-    """Exact inner-product search over unit vectors (cosine similarity), keyed by chunk row id."""
+    """Inner-product search over unit vectors (cosine similarity), keyed by chunk row id: exact,
+    or approximate for large indexes (the index type follows the size: see ann.py)."""
 
     def __init__(
         self, dimension: int, index: faiss.Index | None = None, generation: int | None = None
     ) -> None:
         self.dimension = dimension
-        self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.index = index if index is not None else ann.empty_flat(dimension)
         #: The published generation these vectors are (None: not published, or changed since).
         self.generation = generation
         self._sorted_ids: np.ndarray | None = None
@@ -83,15 +86,11 @@ class VectorIndex:
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
-        """Best ``k`` (id, score) pairs; with ``allowed``, only among those ids (exact, so a
-        selective filter still yields ``k`` hits when ``k`` allowed vectors exist)."""
-        if len(self) == 0 or k <= 0:
+        """Best ``k`` (id, score) pairs; with ``allowed``, only among those ids (a selective
+        filter still yields ``k`` hits when ``k`` allowed vectors exist)."""
+        if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        params = None
-        if allowed is not None:
-            if len(allowed) == 0:
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        params = ann.search_parameters(self.index, allowed)
         k = min(k, len(self) if allowed is None else len(allowed))
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
