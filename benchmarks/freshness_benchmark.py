@@ -11,8 +11,9 @@ branch that changes ``--switch-files`` Python files by one added function each. 
   3. ``retriever watch --json`` in its own process, and with it running:
      a. idle CPU: the watcher's CPU seconds over ``--idle-seconds`` with nothing changing;
      b. edit-to-searchable latency: ``--edits`` one-function edits (a comment line with a
-        unique word inside one function of one file), each timed from the file's close to the
-        first hybrid search (in this process, like any reader) that returns the new text;
+        unique word inside one function of one file), each timed from the file's close until
+        a search in this process (like any reader) returns the new text and the index has
+        published the update's vectors;
      c. a branch switch (``git checkout``) changing the switch files, and back: wall time
         until the index reflects the branch, updates it took, chunks encoded;
   4. with no watcher: ``index --since main`` after a checkout vs a full incremental pass;
@@ -95,7 +96,7 @@ def git(*arguments: str, cwd: Path = REPO) -> str:
     return result.stdout
 
 
-def build_repo(total_files: int, switch_files: int, edits: int) -> dict[str, Any]:
+def build_repo(total_files: int, switch_files: int) -> dict[str, Any]:
     """Copy the sources into a fresh git repository; commit on ``main``; branch ``switch``
     adds one function to each of ``switch_files`` Python files."""
     shutil.rmtree(HOME, ignore_errors=True)
@@ -144,7 +145,6 @@ def build_repo(total_files: int, switch_files: int, edits: int) -> dict[str, Any
         "bytes": size,
         "by_source": copied,
         "switch_files": len(chosen),
-        "edit_targets": [str(p.relative_to(REPO)) for p in python[1 :: len(python) // edits]],
     }
 
 
@@ -226,14 +226,18 @@ def edit_latencies(watch: Watch, targets: list[str], reader) -> list[dict[str, A
         at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
         indent = " " * (len(lines[at]) - len(lines[at].lstrip()) + 4)
         word = f"freshprobe{number}x{os.getpid()}"
-        generation = reader.generation
+        generation = reader.status().generation
         lines.insert(at + 1, f"{indent}# {word}: checked by the freshness benchmark\n")
         started = time.perf_counter()
         path.write_text("".join(lines))
         saved = time.perf_counter()
         while True:
-            hits = reader.search(word, k=3)
-            if any(word in hit.text and hit.path == relative for hit in hits):
+            # The unique word finds the new text lexically once its rows are committed; the
+            # update is complete once the vectors are published as a new generation too.
+            hits = reader.search(word, k=3, mode="lexical")
+            if any(word in hit.text and hit.path == relative for hit in hits) and (
+                reader.status().generation or 0
+            ) > (generation or 0):
                 break
             if time.perf_counter() - saved > 60:
                 raise SystemExit(f"edit of {relative} not searchable after 60 s")
@@ -246,13 +250,20 @@ def edit_latencies(watch: Watch, targets: list[str], reader) -> list[dict[str, A
                 "write_ms": round((saved - started) * 1000, 2),
                 "searchable_s": round(latency, 3),
                 "generation_before": generation,
-                "generation_after": reader.generation,
+                "generation_after": reader.status().generation,
                 "update_seconds": update.get("report", {}).get("seconds"),
                 "chunks_encoded": update.get("report", {}).get("chunks_encoded"),
             }
         )
         drain(watch, quiet=0.3)
     return results
+
+
+def edit_targets(reader, count: int) -> list[str]:
+    """``count`` indexed Python files with a function, spread over the repository."""
+    indexed = [doc.path for doc in reader.documents(limit=100_000, path_glob="*.py").documents]
+    with_function = [path for path in indexed if "\ndef " in (REPO / path).read_text()]
+    return with_function[1 :: len(with_function) // count][:count]
 
 
 def drain(watch: Watch, quiet: float) -> list[dict[str, Any]]:
@@ -319,7 +330,9 @@ def main() -> None:
     parser.add_argument("--switch-files", type=int, default=500)
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--idle-seconds", type=float, default=30)
-    parser.add_argument("--keep", action="store_true", help="reuse the repository and index")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the repository, index and full-index figures"
+    )
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     results: dict[str, Any] = {
@@ -328,20 +341,26 @@ def main() -> None:
         "versions": versions(),
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
-    if not args.keep or not REPO.is_dir():
-        results["repository"] = build_repo(args.files, args.switch_files, args.edits)
+    previous = json.loads(RESULTS.read_text()) if args.keep and RESULTS.exists() else {}
+    if "full_index" in previous and REPO.is_dir() and INDEX.is_dir():
+        git("checkout", "-q", "main")
+        git("checkout", "-q", "--", ".")
+        results["repository"] = previous["repository"]
+        results["full_index"] = previous["full_index"]
     else:
-        results["repository"] = json.loads(RESULTS.read_text())["repository"]
+        results["repository"] = build_repo(args.files, args.switch_files)
     repository = results["repository"]
     print(f"repository: {repository['files']} files, {repository['bytes'] / 1e6:.2f} MB")
     results["discovery"] = discovery_timings()
     print("discovery:", results["discovery"])
 
-    if not args.keep or not INDEX.is_dir():
+    if "full_index" not in results:
+        shutil.rmtree(INDEX, ignore_errors=True)
         results["full_index"] = measured(
             ["index", str(REPO), "--index", str(INDEX), "--model", "minilm", "--json"]
         )
         print("full index:", results["full_index"]["report"])
+        save(results)  # a later phase failing keeps the long one (reuse it with --keep)
 
     from retriever import Retriever
 
@@ -361,7 +380,7 @@ def main() -> None:
         }
         print("idle:", results["idle"])
 
-        targets = repository["edit_targets"][: args.edits]
+        targets = edit_targets(reader, args.edits)
         load_before = os.getloadavg()[0]
         edits = edit_latencies(watch, targets, reader)
         latencies = [edit["searchable_s"] for edit in edits]
@@ -395,8 +414,12 @@ def main() -> None:
     results["since_vs_full_pass"] = {"since_main": since, "full_incremental_pass": full_pass}
     print("since:", since["report"], "full pass:", full_pass["report"])
     results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save(results)
     print(f"written to {RESULTS}")
+
+
+def save(results: dict[str, Any]) -> None:
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

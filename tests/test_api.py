@@ -34,6 +34,8 @@ HIT_FIELDS = {
     "heading",
     "chunk_id",
     "doc_id",
+    "file_hash",
+    "stale",
 }
 READ_KEY, ADMIN_KEY = "read-key-1", "admin-key-1"
 
