@@ -131,8 +131,12 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
         gives `path:start-end`, the symbol or heading, a score, the text and a doc_id."""
         filters = {"path_glob": path_glob, "language": language, "kind": kind, "label": label}
         with _tool_errors():
+            # An LLM acts on what it reads: never hand it a passage whose file has changed.
             hits = retriever.search(
-                query, k, {name: value for name, value in filters.items() if value is not None}
+                query,
+                k,
+                {name: value for name, value in filters.items() if value is not None},
+                verify=True,
             )
         return [
             SearchHit(
@@ -156,7 +160,7 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
         ones merged and duplicates dropped, each headed by its `path:start-end` citation, cut to
         a token budget. Use it when you need material to answer from rather than a hit list."""
         with _tool_errors():
-            result = retriever.context(query, token_budget, k)
+            result = retriever.context(query, token_budget, k, verify=True)
         return ContextResult(
             context=result.context,
             citations=[passage.citation for passage in result.passages],

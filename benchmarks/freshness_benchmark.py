@@ -11,8 +11,9 @@ branch that changes ``--switch-files`` Python files by one added function each. 
   3. ``retriever watch --json`` in its own process, and with it running:
      a. idle CPU: the watcher's CPU seconds over ``--idle-seconds`` with nothing changing;
      b. edit-to-searchable latency: ``--edits`` one-function edits (a comment line with a
-        unique word inside one function of one file), each timed from the file's close to the
-        first hybrid search (in this process, like any reader) that returns the new text;
+        unique word inside one function of one file), each timed from the file's close until
+        a search in this process (like any reader) returns the new text and the index has
+        published the update's vectors;
      c. a branch switch (``git checkout``) changing the switch files, and back: wall time
         until the index reflects the branch, updates it took, chunks encoded;
   4. with no watcher: ``index --since main`` after a checkout vs a full incremental pass;
@@ -95,7 +96,7 @@ def git(*arguments: str, cwd: Path = REPO) -> str:
     return result.stdout
 
 
-def build_repo(total_files: int, switch_files: int, edits: int) -> dict[str, Any]:
+def build_repo(total_files: int, switch_files: int) -> dict[str, Any]:
     """Copy the sources into a fresh git repository; commit on ``main``; branch ``switch``
     adds one function to each of ``switch_files`` Python files."""
     shutil.rmtree(HOME, ignore_errors=True)
@@ -144,7 +145,6 @@ def build_repo(total_files: int, switch_files: int, edits: int) -> dict[str, Any
         "bytes": size,
         "by_source": copied,
         "switch_files": len(chosen),
-        "edit_targets": [str(p.relative_to(REPO)) for p in python[1 :: len(python) // edits]],
     }
 
 
@@ -218,7 +218,11 @@ class Watch:
 
 
 def edit_latencies(watch: Watch, targets: list[str], reader) -> list[dict[str, Any]]:
-    """One comment line with a unique word added inside the first function of each target."""
+    """One comment line with a unique word added inside the first function of each target.
+
+    Two times per edit, from the file's close: until a search in this process (any reader)
+    finds the new text (lexical: the unique word; its rows are committed), and until the
+    watcher's update has finished, vectors published (from the update's own timestamp)."""
     results = []
     for number, relative in enumerate(targets):
         path = REPO / relative
@@ -226,33 +230,38 @@ def edit_latencies(watch: Watch, targets: list[str], reader) -> list[dict[str, A
         at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("def "))
         indent = " " * (len(lines[at]) - len(lines[at].lstrip()) + 4)
         word = f"freshprobe{number}x{os.getpid()}"
-        generation = reader.generation
         lines.insert(at + 1, f"{indent}# {word}: checked by the freshness benchmark\n")
-        started = time.perf_counter()
         path.write_text("".join(lines))
-        saved = time.perf_counter()
-        while True:
-            hits = reader.search(word, k=3)
-            if any(word in hit.text and hit.path == relative for hit in hits):
-                break
+        saved, saved_wall = time.perf_counter(), time.time()
+        while not any(
+            word in hit.text and hit.path == relative
+            for hit in reader.search(word, k=3, mode="lexical")
+        ):
             if time.perf_counter() - saved > 60:
                 raise SystemExit(f"edit of {relative} not searchable after 60 s")
             time.sleep(0.02)
-        latency = time.perf_counter() - saved
-        update = watch.next_update(timeout=30) or {}
+        searchable = time.perf_counter() - saved
+        update = watch.next_update(timeout=60)
+        if update is None:
+            raise SystemExit(f"no update reported for the edit of {relative}")
         results.append(
             {
                 "file": relative,
-                "write_ms": round((saved - started) * 1000, 2),
-                "searchable_s": round(latency, 3),
-                "generation_before": generation,
-                "generation_after": reader.generation,
-                "update_seconds": update.get("report", {}).get("seconds"),
-                "chunks_encoded": update.get("report", {}).get("chunks_encoded"),
+                "searchable_s": round(searchable, 3),
+                "published_s": round(update["finished_at"] - saved_wall, 3),
+                "update_seconds": update["report"]["seconds"],
+                "chunks_encoded": update["report"]["chunks_encoded"],
             }
         )
         drain(watch, quiet=0.3)
     return results
+
+
+def edit_targets(reader, count: int) -> list[str]:
+    """``count`` indexed Python files with a function, spread over the repository."""
+    indexed = [doc.path for doc in reader.documents(limit=100_000, path_glob="*.py").documents]
+    with_function = [path for path in indexed if "\ndef " in (REPO / path).read_text()]
+    return with_function[1 :: len(with_function) // count][:count]
 
 
 def drain(watch: Watch, quiet: float) -> list[dict[str, Any]]:
@@ -268,13 +277,7 @@ def branch_switch(watch: Watch, branch: str, expected_files: int) -> dict[str, A
     started = time.perf_counter()
     git("checkout", "-q", branch)
     checkout_s = time.perf_counter() - started
-    updates = []
-    while sum(u["report"]["files_indexed"] for u in updates) < expected_files:
-        update = watch.next_update(timeout=300)
-        if update is None:
-            raise SystemExit(f"switch to {branch}: the watcher did not catch up in 300 s")
-        updates.append(update)
-    updates += drain(watch, quiet=3)
+    updates = wait_until_indexed(watch, expected_files)
     return {
         "branch": branch,
         "git_checkout_s": round(checkout_s, 3),
@@ -287,7 +290,25 @@ def branch_switch(watch: Watch, branch: str, expected_files: int) -> dict[str, A
     }
 
 
-def verify_cost(reader, rounds: int = 5) -> dict[str, Any]:
+def refresh(branch: str, options: list[str]) -> dict[str, Any]:
+    """Check out ``branch`` with no watcher running, then bring the index up to date."""
+    git("checkout", "-q", branch)
+    run = measured(["index", str(REPO), "--index", str(INDEX), "--json", *options])
+    return {key: run[key] for key in ("wall_seconds", "cpu_seconds", "report")}
+
+
+def wait_until_indexed(watch: Watch, files: int) -> list[dict[str, Any]]:
+    """The updates until ``files`` files have been indexed, and any that follow at once."""
+    updates: list[dict[str, Any]] = []
+    while sum(u["report"]["files_indexed"] for u in updates) < files:
+        update = watch.next_update(timeout=600)
+        if update is None:
+            raise SystemExit(f"the watcher did not index {files} files in 600 s")
+        updates.append(update)
+    return updates + drain(watch, quiet=3)
+
+
+def verify_cost(reader, rounds: int = 3) -> dict[str, Any]:
     """Per query: hybrid search, k=10, without and with ``verify`` (interleaved)."""
     plain, verified, verify_ms = [], [], []
     for _ in range(rounds):
@@ -319,7 +340,9 @@ def main() -> None:
     parser.add_argument("--switch-files", type=int, default=500)
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--idle-seconds", type=float, default=30)
-    parser.add_argument("--keep", action="store_true", help="reuse the repository and index")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the repository, index and full-index figures"
+    )
     args = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     results: dict[str, Any] = {
@@ -328,20 +351,26 @@ def main() -> None:
         "versions": versions(),
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
     }
-    if not args.keep or not REPO.is_dir():
-        results["repository"] = build_repo(args.files, args.switch_files, args.edits)
+    previous = json.loads(RESULTS.read_text()) if args.keep and RESULTS.exists() else {}
+    if "full_index" in previous and REPO.is_dir() and INDEX.is_dir():
+        git("checkout", "-q", "main")
+        git("checkout", "-q", "--", ".")
+        results["repository"] = previous["repository"]
+        results["full_index"] = previous["full_index"]
     else:
-        results["repository"] = json.loads(RESULTS.read_text())["repository"]
+        results["repository"] = build_repo(args.files, args.switch_files)
     repository = results["repository"]
     print(f"repository: {repository['files']} files, {repository['bytes'] / 1e6:.2f} MB")
     results["discovery"] = discovery_timings()
     print("discovery:", results["discovery"])
 
-    if not args.keep or not INDEX.is_dir():
+    if "full_index" not in results:
+        shutil.rmtree(INDEX, ignore_errors=True)
         results["full_index"] = measured(
             ["index", str(REPO), "--index", str(INDEX), "--model", "minilm", "--json"]
         )
         print("full index:", results["full_index"]["report"])
+        save(results)  # a later phase failing keeps the long one (reuse it with --keep)
 
     from retriever import Retriever
 
@@ -361,21 +390,25 @@ def main() -> None:
         }
         print("idle:", results["idle"])
 
-        targets = repository["edit_targets"][: args.edits]
+        targets = edit_targets(reader, args.edits)
         load_before = os.getloadavg()[0]
         edits = edit_latencies(watch, targets, reader)
         latencies = [edit["searchable_s"] for edit in edits]
+        published = [edit["published_s"] for edit in edits]
+        updates = [edit["update_seconds"] for edit in edits]
         results["edits"] = {
             "count": len(edits),
             "searchable_p50_s": round(statistics.median(latencies), 3),
             "searchable_p95_s": round(percentile(latencies, 0.95), 3),
-            "searchable_max_s": round(max(latencies), 3),
+            "published_p50_s": round(statistics.median(published), 3),
+            "published_p95_s": round(percentile(published, 0.95), 3),
+            "update_p50_s": round(statistics.median(updates), 3),
             "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "runs": edits,
         }
         print("edits:", {k: v for k, v in results["edits"].items() if k != "runs"})
         git("checkout", "-q", "--", ".")  # the probes go; the watcher applies that too
-        drain(watch, quiet=3)
+        wait_until_indexed(watch, len(edits))
 
         switch_files = repository["switch_files"]
         results["branch_switch"] = [
@@ -388,15 +421,21 @@ def main() -> None:
         results["verify_cost"] = verify_cost(reader)
         print("verify:", results["verify_cost"])
 
-    git("checkout", "-q", "switch")
-    since = measured(["index", str(REPO), "--index", str(INDEX), "--since", "main", "--json"])
-    git("checkout", "-q", "main")
-    full_pass = measured(["index", str(REPO), "--index", str(INDEX), "--json"])
-    results["since_vs_full_pass"] = {"since_main": since, "full_incremental_pass": full_pass}
-    print("since:", since["report"], "full pass:", full_pass["report"])
+    results["since_vs_full_pass"] = {
+        how: {
+            f"{before}_to_{after}": refresh(after, ["--since", before] if how == "since" else [])
+            for before, after in (("main", "switch"), ("switch", "main"))
+        }
+        for how in ("since", "full_pass")
+    }
+    print("since vs full pass:", results["since_vs_full_pass"])
     results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save(results)
     print(f"written to {RESULTS}")
+
+
+def save(results: dict[str, Any]) -> None:
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

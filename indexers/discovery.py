@@ -378,10 +378,14 @@ def outermost(paths: Iterable[str]) -> list[str]:
 
 def covered_by(path: str, scope: Collection[str]) -> bool:
     """Whether ``path`` is one of ``scope`` or lies under one of them ("" covers everything)."""
-    if "" in scope:
+    if "" in scope or path in scope:
         return True
-    parts = path.split("/")
-    return any("/".join(parts[:depth]) in scope for depth in range(1, len(parts) + 1))
+    slash = path.find("/")
+    while slash != -1:
+        if path[:slash] in scope:
+            return True
+        slash = path.find("/", slash + 1)
+    return False
 
 
 def discover_paths(

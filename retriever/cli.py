@@ -21,6 +21,7 @@ from retriever import display
 from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
 from retriever.mask_tasks import MaskedLM
+from retriever.indexing import Progress as IndexProgress
 from retriever.settings import Settings
 
 if TYPE_CHECKING:
@@ -101,13 +102,8 @@ def index(
     with (
         _user_errors(),
         Retriever.open(index_dir, create=True, **settings) as retriever,
-        _progress() as bar,
+        _progress() as advance,
     ):
-        task = bar.add_task("indexing", total=None)
-
-        def advance(done: int, total: int, path: str) -> None:
-            bar.update(task, completed=done, total=total, description=path or "indexing")
-
         report = retriever.index(
             [str(p) for p in paths],
             progress=advance,
@@ -358,9 +354,18 @@ def watch(
         err.print(f"[bold red]error:[/] {escape(str(error))}")
 
     settings = _given(model=model, watch_debounce_ms=debounce_ms)
-    with _user_errors(), Retriever.open(index_dir, create=True, **settings) as retriever:
+    with (
+        _user_errors(),
+        Retriever.open(index_dir, create=True, **settings) as retriever,
+        _progress(idle="watching") as advance,
+    ):
         watcher = Watcher(
-            retriever, [str(p) for p in paths], on_update=report, on_error=warn, stop=stop
+            retriever,
+            [str(p) for p in paths],
+            on_update=report,
+            on_error=warn,
+            stop=stop,
+            progress=advance,
         )
         previous = signal.signal(signal.SIGINT, interrupt)
         err.print(f"watching {', '.join(watcher.paths)} (Ctrl-C to stop)")
@@ -410,14 +415,8 @@ def evaluate(
         queries = load_queries(dataset)[:limit]
         location = index_dir or dataset / ".retriever"
         with Retriever.open(location, create=True, **_given(model=model)) as retriever:
-            with _progress() as bar:
-                task = bar.add_task("indexing", total=None)
-                retriever.index(
-                    [dataset / "corpus"],
-                    progress=lambda done, total, path: bar.update(
-                        task, completed=done, total=total, description=path or "indexing"
-                    ),
-                )
+            with _progress() as advance:
+                retriever.index([dataset / "corpus"], progress=advance)
             results = [run_eval(retriever, queries, m) for m in modes]
             if any(m != "lexical" for m in modes):
                 results[0].vector_recall_at_10 = vector_recall_at_10(retriever, queries)
@@ -472,8 +471,11 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _progress() -> Progress:
-    return Progress(
+@contextmanager
+def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
+    """A progress bar on stderr (when it is a terminal), as an indexing progress callback;
+    ``idle`` is shown between files."""
+    bar = Progress(
         TextColumn("[progress.description]{task.description}", table_column=None),
         BarColumn(),
         MofNCompleteColumn(),
@@ -482,3 +484,10 @@ def _progress() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
+    with bar:
+        task = bar.add_task(idle, total=None)
+
+        def advance(done: int, total: int, path: str) -> None:
+            bar.update(task, completed=done, total=total, description=path or idle)
+
+        yield advance

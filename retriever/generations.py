@@ -60,6 +60,17 @@ class Generations:
     def for_writing(self, dimension: int) -> VectorIndex:
         """A private copy for a writer (who holds the lock) to change and then publish."""
         newest = self.store.current_generation()
+        with self._guard:
+            served, number = self._served, self._number
+        if (
+            served is not None
+            and newest is not None
+            and number == newest.generation
+            and newest.data_version == self.store.data_version()
+        ):
+            # Verified when loaded, or published by this process: copied without a re-read
+            # (a watcher's small updates would otherwise read the whole file each time).
+            return served.copy()
         vectors, _ = self._load(newest, dimension, for_writing=True)
         return vectors
 

@@ -52,6 +52,9 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
+    def copy(self) -> VectorIndex:
+        return VectorIndex(self.dimension, faiss.clone_index(self.index))
+
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
             self.index.add_with_ids(

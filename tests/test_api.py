@@ -35,6 +35,8 @@ HIT_FIELDS = {
     "chunk_id",
     "doc_id",
     "label",
+    "file_hash",
+    "stale",
 }
 READ_KEY, ADMIN_KEY = "read-key-1", "admin-key-1"
 

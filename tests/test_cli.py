@@ -55,6 +55,8 @@ def test_index_search_status_on_the_sample_corpus(tmp_path: Path) -> None:
         "chunk_id",
         "doc_id",
         "label",
+        "file_hash",
+        "stale",
     }
 
     result = run("search", "thumbnail resize", "--index", index_dir, "--language", "rust")

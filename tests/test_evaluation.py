@@ -22,7 +22,7 @@ from retriever.evaluation import (
 
 
 def hit(path: str, start: int = 1, end: int = 10) -> Hit:
-    return Hit(path, start, end, "", 0.0, "python", "function", None, None, path, path)
+    return Hit(path, start, end, "", 0.0, "python", "function", None, None, path, path, "")
 
 
 def test_a_target_with_lines_needs_overlap() -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.mcp import create_mcp_server
 from gitrepo import make_repo
 from indexers.chunk import bytes_hash
 from retriever import Retriever
@@ -123,3 +125,17 @@ def test_api_verify_on_search_and_context(retriever, repo):
 
         bad = client.post("/v1/search", json={**body, "verify": "sometimes"})
         assert bad.status_code == 422
+
+
+def test_mcp_tools_never_hand_out_stale_passages(retriever, repo):
+    server = create_mcp_server(retriever)
+
+    def call(tool: str, arguments: dict) -> dict:
+        result = anyio.run(server.call_tool, tool, arguments)
+        return result.structured_content
+
+    assert "src/uploads.py" in call("get_context", {"query": QUERY})["context"]
+    (repo / "src/uploads.py").write_text("def other():\n    return 0\n")
+    hits = call("search", {"query": QUERY, "k": 5})["result"]
+    assert hits and not any(hit["citation"].startswith("src/uploads.py") for hit in hits)
+    assert "src/uploads.py" not in call("get_context", {"query": QUERY})["context"]

@@ -21,6 +21,8 @@ HIT_FIELDS = {
     "heading",
     "chunk_id",
     "doc_id",
+    "file_hash",
+    "stale",
     "citation",
 }
 UPLOADER = "client/python/parcel_client/uploader.py"
