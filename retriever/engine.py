@@ -107,7 +107,7 @@ class Retriever:
     ) -> IndexReport:
         """Index (or refresh) ``paths``: new and changed files are added, removed files go.
         With ``classify_labels``, every chunk is tagged with the label that fits it best (see
-        :meth:`classify`), filterable as ``label``; the index keeps labelling new chunks so."""
+        :meth:`classify`), filterable as ``label``; later runs label new chunks the same way."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         roots = [Root.from_argument(path) for path in paths]

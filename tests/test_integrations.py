@@ -22,6 +22,7 @@ HIT_FIELDS = {
     "chunk_id",
     "doc_id",
     "citation",
+    "label",
 }
 UPLOADER = "client/python/parcel_client/uploader.py"
 QUERY = "where do we retry failed uploads?"

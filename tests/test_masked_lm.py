@@ -253,6 +253,17 @@ def test_ingest_labels_are_filterable(
     assert result.exit_code == 0 and result.stderr.strip() == "no results"
 
 
+def test_ingest_labels_are_refused_before_any_work(
+    shop_corpus: Path, tiny_modernbert: Path, tmp_path: Path
+) -> None:
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        with pytest.raises(ModelError, match="ModernBERT-base"):
+            retriever.index([shop_corpus], classify_labels=["bad", "great"])
+        with pytest.raises(InvalidQueryError, match="exactly one {text}"):
+            retriever.index([shop_corpus], classify_labels=["a", "b"], classify_template="{mask}")
+        assert retriever.status().documents == 0
+
+
 # -- CLI ----------------------------------------------------------------------------------------
 def run(*args: str):
     return runner.invoke(app, list(args))
