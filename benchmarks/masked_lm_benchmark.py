@@ -13,8 +13,9 @@ hold for the real ``answerdotai/ModernBERT-base`` on the same machine.
 2. fill-mask latency over HTTP: `retriever serve` with the model, then sequential
    ``POST /v1/fill-mask`` requests (the first, which loads the model, is left out): p50, p95.
 3. ingest cost: `retriever index ROOT --model minilm` into an empty index (ROOT: data/sample,
-   or its docs/ for the base size, see ``INGEST``), then the same again with ``--classify-labels``: nothing changed, so that run is the labelling; the
-   in-process seconds of each.
+   or its docs/ for the base size, see ``INGEST``), then the same again with
+   ``--classify-labels``: nothing changed, so that run is the labelling; the in-process seconds
+   of each.
 """
 
 from __future__ import annotations
