@@ -10,6 +10,7 @@ from retriever.errors import (
     ModelMismatchError,
     RetrieverError,
 )
+from retriever.mask_tasks import MaskedLM
 from retriever.settings import Settings
 from retriever.types import Filters, Hit, IndexReport, Status
 
@@ -21,6 +22,7 @@ __all__ = [
     "IndexNotFoundError",
     "IndexReport",
     "InvalidQueryError",
+    "MaskedLM",
     "ModelError",
     "ModelMismatchError",
     "Retriever",
