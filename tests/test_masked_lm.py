@@ -216,12 +216,14 @@ def test_similarity_matrix_and_pairs(sample_index: Path) -> None:
     with Retriever.open(sample_index, create=False) as retriever:
         matrix = retriever.similarity(texts)
         pairs = retriever.similarity(pairs=[(texts[0], texts[1]), (texts[0], texts[2])])
+        with pytest.raises(InvalidQueryError, match="either texts or pairs"):
+            retriever.similarity(texts, pairs=[(texts[0], texts[1])])
+        with pytest.raises(InvalidQueryError, match="at least two texts"):
+            retriever.similarity(texts[:1])
     assert matrix.shape == (3, 3) and np.allclose(matrix, matrix.T)
     assert np.allclose(np.diag(matrix), 1.0, atol=1e-5)
     assert matrix[0, 1] > matrix[0, 2]
     assert pairs == pytest.approx([matrix[0, 1], matrix[0, 2]], abs=1e-5)
-    with pytest.raises(InvalidQueryError, match="either texts or pairs"):
-        retriever.similarity(texts, pairs=[(texts[0], texts[1])])
 
 
 # -- labels at ingest ---------------------------------------------------------------------------
