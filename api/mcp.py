@@ -234,8 +234,6 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
         encoder (1.0 means the same meaning). Use it to check that passages agree or to
         find near-duplicates."""
         with _tool_errors():
-            if len(texts) < 2:
-                raise RetrieverError("give at least two texts to compare")
             matrix = retriever.similarity(texts)
         return Similarities(similarities=matrix.round(6).tolist())
 

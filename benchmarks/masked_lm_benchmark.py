@@ -12,9 +12,10 @@ hold for the real ``answerdotai/ModernBERT-base`` on the same machine.
    batches of 1, 32 and 256 texts; texts/s of the median of the repeats.
 2. fill-mask latency over HTTP: `retriever serve` with the model, then sequential
    ``POST /v1/fill-mask`` requests (the first, which loads the model, is left out): p50, p95.
-3. ingest cost: `retriever index data/sample --model minilm` into an empty index, then the same
-   again with ``--classify-labels``: nothing changed, so that run is the labelling; the
-   in-process seconds of each.
+3. ingest cost: `retriever index ROOT --model minilm` into an empty index (ROOT: data/sample,
+   or its docs/ for the base size, see ``INGEST``), then the same again with
+   ``--classify-labels``: nothing changed, so that run is the labelling; the in-process seconds
+   of each.
 """
 
 from __future__ import annotations
@@ -46,7 +47,11 @@ from tiny_models import TINY, build_masked_lm  # noqa: E402
 
 SIZES = {"tiny": TINY, "base": {"vocab_size": 50368}}
 LABELS = ["bug", "feature", "question"]
-BATCHES = {1: 20, 32: 5, 256: 2}  # batch size -> timed repeats
+#: Per size: batch size -> timed repeats (the base-size model takes minutes per big batch).
+REPEATS = {"tiny": {1: 20, 32: 5, 256: 2}, "base": {1: 3, 32: 1, 256: 1}}
+#: What each size labels at ingest: the base-size model on a CPU labels a few chunks a
+#: second, so it gets the sample's docs/ folder rather than the whole corpus.
+INGEST = {"tiny": SAMPLE, "base": SAMPLE / "docs"}
 
 
 def model_dir(size: str) -> Path:
@@ -68,11 +73,11 @@ def forty_token_texts(model: MaskedLM, count: int) -> list[str]:
     return texts
 
 
-def classify_throughput(model: MaskedLM) -> list[dict]:
-    texts = forty_token_texts(model, max(BATCHES))
+def classify_throughput(model: MaskedLM, repeats_by_batch: dict[int, int]) -> list[dict]:
+    texts = forty_token_texts(model, max(repeats_by_batch))
     model.classify(texts[:8], LABELS)  # warm-up: load, first allocations
     runs = []
-    for batch, repeats in BATCHES.items():
+    for batch, repeats in repeats_by_batch.items():
         seconds = []
         for _ in range(repeats):
             started = time.perf_counter()
@@ -91,23 +96,24 @@ def classify_throughput(model: MaskedLM) -> list[dict]:
     return runs
 
 
-def run_index(index: Path, *extra: str) -> dict:
-    command = ["retriever", "index", str(SAMPLE), "--index", str(index), "--model", "minilm"]
+def run_index(root: Path, index: Path, *extra: str) -> dict:
+    command = ["retriever", "index", str(root), "--index", str(index), "--model", "minilm"]
     done = subprocess.run([*command, *extra, "--json"], capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(done.stderr)
     return json.loads(done.stdout)
 
 
-def ingest_cost(directory: Path, index: Path) -> dict:
+def ingest_cost(directory: Path, root: Path, index: Path) -> dict:
     """Index the sample corpus, then run again with labels: nothing changed, so the second run
     is the labelling (plus a scan of unchanged files, the first run's "unchanged" cost)."""
     if index.exists():
         shutil.rmtree(index)
-    plain = run_index(index)
+    plain = run_index(root, index)
     labels = ["--classify-labels", ",".join(LABELS), "--mlm-model", str(directory)]
-    labelled = run_index(index, *labels)
+    labelled = run_index(root, index, *labels)
     return {
+        "root": str(root.relative_to(REPO)),
         "chunks": plain["chunks_added"],
         "tokens": plain["tokens_encoded"],
         "index_seconds": plain["seconds"],
@@ -172,9 +178,10 @@ def main() -> None:
     for size in args.sizes.split(","):
         directory = model_dir(size)
         print(f"== {size}", file=sys.stderr)
-        result = {"throughput": classify_throughput(MaskedLM(str(directory), device="cpu"))}
+        model = MaskedLM(str(directory), device="cpu")
+        result = {"throughput": classify_throughput(model, REPEATS[size])}
         index = WORK / f"mlm-index-{size}"
-        result["ingest"] = ingest_cost(directory, index)
+        result["ingest"] = ingest_cost(directory, INGEST[size], index)
         print(json.dumps(result["ingest"]), file=sys.stderr)
         result["fill_mask_http"] = fill_mask_latency(directory, index, args.requests)
         print(json.dumps(result["fill_mask_http"]), file=sys.stderr)

@@ -11,6 +11,7 @@ from retriever.errors import (
     RetrieverError,
     StorageError,
 )
+from retriever.mask_tasks import MaskedLM
 from retriever.settings import Settings
 from retriever.types import Filters, Hit, IndexReport, Status
 
@@ -22,6 +23,7 @@ __all__ = [
     "IndexNotFoundError",
     "IndexReport",
     "InvalidQueryError",
+    "MaskedLM",
     "ModelError",
     "ModelMismatchError",
     "Retriever",

@@ -239,8 +239,6 @@ def similarity(
 ) -> None:
     """Cosine similarities of TEXTS with the index's encoder."""
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
-        if len(texts) < 2:
-            raise RetrieverError("give at least two texts to compare")
         matrix = retriever.similarity(texts)
     if as_json:
         display.print_json({"texts": texts, "similarities": matrix.round(6).tolist()})

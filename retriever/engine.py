@@ -129,7 +129,7 @@ class Retriever:
         untracked files) are looked at. Either way nothing else is read.
 
         With ``classify_labels``, every chunk is tagged with the label that fits it best (see
-        :meth:`classify`), filterable as ``label``; the index keeps labelling new chunks so."""
+        :meth:`classify`), filterable as ``label``; later runs label new chunks the same way."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         if changed is not None and since is not None:

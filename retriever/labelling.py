@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from retriever.mask_tasks import DEFAULT_TEMPLATE, MaskedLM, check_labels, split_template
+from retriever.models import resolve_masked_lm
 from retriever.store import MetadataStore
 
 #: Chunks classified per model call (and per transaction).
@@ -25,9 +26,11 @@ class Labelling:
 
     @classmethod
     def of(cls, labels: Sequence[str], template: str | None, model: str) -> Labelling:
-        """A checked labelling: the labels and template are refused before any work."""
+        """A checked labelling: bad labels, a bad template or a masked LM that is not
+        available are refused before any work."""
         template = template or DEFAULT_TEMPLATE
         split_template(template)
+        resolve_masked_lm(model)
         return cls(tuple(check_labels(labels)), template, model)
 
     @classmethod

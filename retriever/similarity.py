@@ -21,6 +21,8 @@ def cosine_similarities(
     per pair. Each distinct text is encoded once."""
     if (texts is None) == (pairs is None):
         raise InvalidQueryError("give either texts or pairs")
+    if texts is not None and len(texts) < 2:
+        raise InvalidQueryError("give at least two texts to compare")
     if pairs is not None and not all(len(pair) == 2 for pair in pairs):
         raise InvalidQueryError("each pair holds exactly two texts")
     given = list(texts) if texts is not None else [text for pair in pairs or () for text in pair]

@@ -24,6 +24,7 @@ HIT_FIELDS = {
     "file_hash",
     "stale",
     "citation",
+    "label",
 }
 UPLOADER = "client/python/parcel_client/uploader.py"
 QUERY = "where do we retry failed uploads?"

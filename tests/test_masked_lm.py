@@ -216,12 +216,14 @@ def test_similarity_matrix_and_pairs(sample_index: Path) -> None:
     with Retriever.open(sample_index, create=False) as retriever:
         matrix = retriever.similarity(texts)
         pairs = retriever.similarity(pairs=[(texts[0], texts[1]), (texts[0], texts[2])])
+        with pytest.raises(InvalidQueryError, match="either texts or pairs"):
+            retriever.similarity(texts, pairs=[(texts[0], texts[1])])
+        with pytest.raises(InvalidQueryError, match="at least two texts"):
+            retriever.similarity(texts[:1])
     assert matrix.shape == (3, 3) and np.allclose(matrix, matrix.T)
     assert np.allclose(np.diag(matrix), 1.0, atol=1e-5)
     assert matrix[0, 1] > matrix[0, 2]
     assert pairs == pytest.approx([matrix[0, 1], matrix[0, 2]], abs=1e-5)
-    with pytest.raises(InvalidQueryError, match="either texts or pairs"):
-        retriever.similarity(texts, pairs=[(texts[0], texts[1])])
 
 
 # -- labels at ingest ---------------------------------------------------------------------------
@@ -251,6 +253,17 @@ def test_ingest_labels_are_filterable(
 
     result = run("search", "cart total", "--index", str(tmp_path / "index"), "--label", "nothing")
     assert result.exit_code == 0 and result.stderr.strip() == "no results"
+
+
+def test_ingest_labels_are_refused_before_any_work(
+    shop_corpus: Path, tiny_modernbert: Path, tmp_path: Path
+) -> None:
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        with pytest.raises(ModelError, match="ModernBERT-base"):
+            retriever.index([shop_corpus], classify_labels=["bad", "great"])
+        with pytest.raises(InvalidQueryError, match="exactly one {text}"):
+            retriever.index([shop_corpus], classify_labels=["a", "b"], classify_template="{mask}")
+        assert retriever.status().documents == 0
 
 
 # -- CLI ----------------------------------------------------------------------------------------
