@@ -29,7 +29,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent / "tests"), str(HERE)]
 
 from index_benchmark import machine, versions  # noqa: E402
 
-from kill_loop import kill_loop  # noqa: E402
+from kill_loop import Summary, kill_loop  # noqa: E402
 
 RESULTS = HERE / "results" / "kill.json"
 
@@ -38,25 +38,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=200)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="Results file.")
     options = parser.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
     load_before = os.getloadavg()[0]
     started = time.monotonic()
+
+    def record(summary: Summary, complete: bool) -> None:
+        """The results so far: written after every round, so a long run that is stopped
+        still leaves its figures."""
+        result = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(),
+            "versions": versions(),
+            "load_average_before": round(load_before, 2),
+            "load_average_now": round(os.getloadavg()[0], 2),
+            "seconds": round(time.monotonic() - started, 1),
+            "seed": options.seed,
+            "runs_asked": options.runs,
+            "complete": complete,
+            **summary.to_dict(),
+        }
+        options.out.parent.mkdir(exist_ok=True)
+        options.out.write_text(json.dumps(result, indent=2) + "\n")
+
     with tempfile.TemporaryDirectory(prefix="retriever-kill-") as scratch:
-        summary = kill_loop(Path(scratch), "minilm", options.runs, options.seed, log=print)
-    result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "versions": versions(),
-        "load_average_before": round(load_before, 2),
-        "load_average_after": round(os.getloadavg()[0], 2),
-        "seconds": round(time.monotonic() - started, 1),
-        "seed": options.seed,
-        **summary.to_dict(),
-    }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+        summary = kill_loop(
+            Path(scratch),
+            "minilm",
+            options.runs,
+            options.seed,
+            log=print,
+            after_round=lambda so_far: record(so_far, complete=False),
+        )
+    record(summary, complete=True)
+    print(options.out.read_text())
     sys.exit(1 if summary.failures else 0)
 
 

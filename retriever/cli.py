@@ -20,8 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from retriever import display
 from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
-from retriever.mask_tasks import MaskedLM
 from retriever.indexing import Progress as IndexProgress
+from retriever.mask_tasks import MaskedLM
 from retriever.settings import Settings
 
 if TYPE_CHECKING:

@@ -164,8 +164,10 @@ def kill_loop(
     runs: int,
     seed: int = 0,
     log: Callable[[str], None] = lambda line: None,
+    after_round: Callable[[Summary], None] = lambda summary: None,
 ) -> Summary:
-    """``runs`` rounds of start, kill at random, check. Failures are collected, not raised."""
+    """``runs`` rounds of start, kill at random, check. Failures are collected, not raised;
+    ``after_round`` sees the summary so far after every round."""
     corpus, index_dir = work / "corpus", work / "index"
     references = {}
     for version in ("A", "B"):
@@ -216,6 +218,7 @@ def kill_loop(
             summary.ended_after += state_now == target
         state = state_now
         round_number += 1
+        after_round(summary)
     return summary
 
 

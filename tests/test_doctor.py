@@ -1,0 +1,116 @@
+"""`retriever doctor`: a healthy index passes; damage is reported on one screen or as JSON
+with a non-zero exit; `--repair` rebuilds what is derived; a damaged database is reported,
+never "repaired"."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kill_loop import write_corpus
+from retriever import Retriever
+from retriever.cli import app
+
+CHECKS = ["database", "manifest", "identities", "orphans", "full-text", "vectors", "files"]
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, tiny_modernbert: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, "A", files=12)
+    directory = tmp_path / "index"
+    with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
+        retriever.index([corpus])
+    return directory
+
+
+def doctor(index_dir: Path, *options: str):
+    return CliRunner().invoke(app, ["doctor", "--index", str(index_dir), *options])
+
+
+def outcomes(index_dir: Path, *options: str) -> tuple[int, dict[str, str]]:
+    result = doctor(index_dir, "--json", *options)
+    report = json.loads(result.stdout)
+    assert [check["name"] for check in report["checks"]] == CHECKS
+    assert report["healthy"] == (result.exit_code == 0)
+    return result.exit_code, {c["name"]: c["outcome"] for c in report["checks"]}
+
+
+def execute(index_dir: Path, *statements: str) -> None:
+    database = sqlite3.connect(index_dir / "index.sqlite3")
+    database.execute("PRAGMA foreign_keys = OFF")
+    for statement in statements:
+        database.execute(statement)
+    database.commit()
+    database.close()
+
+
+def test_a_healthy_index_passes(index_dir: Path) -> None:
+    result = doctor(index_dir)
+    assert result.exit_code == 0, result.output
+    assert "healthy" in result.stdout and all(name in result.stdout for name in CHECKS)
+    assert outcomes(index_dir) == (0, dict.fromkeys(CHECKS, "ok"))
+
+
+def test_derived_damage_is_found_then_repaired(index_dir: Path) -> None:
+    execute(
+        index_dir,
+        "DELETE FROM chunks_fts WHERE rowid = (SELECT min(id) FROM chunks)",
+        "UPDATE chunks SET document_id = 999999 WHERE id = (SELECT max(id) FROM chunks)",
+    )
+    (vector_file,) = index_dir.glob("vectors.*.faiss")
+    vector_file.write_bytes(vector_file.read_bytes()[:-8])
+    (index_dir / ".vectors.000007.faiss.tmp").write_bytes(b"left by a killed writer")
+
+    code, found = outcomes(index_dir)
+    assert code == 1
+    assert found == {
+        **dict.fromkeys(CHECKS, "ok"),
+        "orphans": "problem",
+        "vectors": "problem",
+        "files": "warning",
+    }
+    assert "repair" in doctor(index_dir).stdout  # the screen says what to do
+
+    code, found = outcomes(index_dir, "--repair")
+    assert code == 0
+    assert {name for name, outcome in found.items() if outcome == "repaired"} == {
+        "orphans",
+        "vectors",
+        "files",
+    }
+    assert outcomes(index_dir) == (0, dict.fromkeys(CHECKS, "ok"))
+    with Retriever.open(index_dir, create=False) as retriever:
+        assert retriever.search("retry the upload", k=3)
+
+
+def test_full_text_rows_out_of_step_are_rebuilt(index_dir: Path) -> None:
+    execute(index_dir, "UPDATE chunks_fts SET body = 'stale words' WHERE rowid = 1")
+    assert outcomes(index_dir)[1]["full-text"] == "problem"
+    assert outcomes(index_dir, "--repair")[1]["full-text"] == "repaired"
+
+
+def test_damaged_rows_are_reported_not_repaired(index_dir: Path) -> None:
+    execute(index_dir, "UPDATE chunks SET text = text || 'tampered' WHERE id = 1")
+    for options in ((), ("--repair",)):
+        code, found = outcomes(index_dir, *options)
+        assert code == 1 and found["identities"] == "problem"
+
+
+def test_a_damaged_database_is_one_clear_report(index_dir: Path) -> None:
+    database = index_dir / "index.sqlite3"
+    database.write_bytes(database.read_bytes()[:4096])
+    result = doctor(index_dir)
+    assert result.exit_code == 1
+    assert "problem" in result.stdout and "Traceback" not in result.output
+
+
+def test_a_writer_at_work_is_no_problem(index_dir: Path) -> None:
+    with Retriever.open(index_dir, create=False) as retriever, retriever.lock.hold():
+        execute(index_dir, "UPDATE manifest SET value = value + 1 WHERE key = 'data_version'")
+        code, found = outcomes(index_dir)
+    assert code == 0 and found["vectors"] == "warning"
