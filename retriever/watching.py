@@ -41,7 +41,7 @@ class WatchUpdate:
     finished_at: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "report": self.report.to_dict()}
+        return asdict(self)
 
 
 class WatchStopped(RetrieverError):
