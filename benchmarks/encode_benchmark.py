@@ -17,7 +17,8 @@ tokens included, no padding) and the cosine similarity of each variant's vectors
 
 Results: ``benchmarks/results/encode.json``.
 
-    HF_HUB_OFFLINE=1 python benchmarks/encode_benchmark.py [--model minilm] [--chunks 2000] [--passes 2] [--precisions fp32,int8]
+    HF_HUB_OFFLINE=1 python benchmarks/encode_benchmark.py [--model minilm] [--chunks 2000]
+        [--passes 2] [--precisions fp32,int8]
 """
 
 from __future__ import annotations
