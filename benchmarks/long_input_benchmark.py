@@ -48,7 +48,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=8192)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--precisions", default="fp32,bf16")
-    parser.add_argument("--shapes", default="long,short", help="long: 1 x --tokens; short: 16 x 512")
+    parser.add_argument("--shapes", default="long,short", help="long: 1 x TOKENS, short: 16 x 512")
     args = parser.parse_args()
     torch.manual_seed(0)
     config = ModernBertConfig()
