@@ -3,7 +3,7 @@
 
 For each precision and evaluation set, runs
 ``retriever eval DATASET --model MODEL --mode dense --json`` in its own process with
-``RETRIEVER_PRECISION`` set, into a fresh index under ``benchmarks/.work/``, and compares each
+``RETRIEVER_PRECISION`` set, into an index under ``benchmarks/.work/precision/``, and compares each
 precision's dense nDCG@10 with fp32's (dense mode, so only the vectors differ).
 
 Results: ``benchmarks/results/precision-quality.json`` and a Markdown table on stdout.
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -33,8 +32,9 @@ DATASETS = ("code-docstrings", "prose")
 
 
 def run_eval(dataset: Path, precision: str, model: str) -> dict:
+    # An index left by an earlier (interrupted) run is resumed, as `retriever index` does;
+    # delete benchmarks/.work/precision to start from scratch.
     index = WORK / f"{dataset.name}-{precision}"
-    shutil.rmtree(index, ignore_errors=True)
     command = [sys.executable, "-m", "retriever", "eval", str(dataset), "--index", str(index)]
     command += ["--model", model, "--mode", "dense", "--json"]
     env = {**os.environ, "RETRIEVER_PRECISION": precision, "HF_HUB_OFFLINE": "1"}
@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--precisions", default="fp32,bf16,int8")
     parser.add_argument("--model", default="minilm")
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     runs = []
@@ -63,27 +64,26 @@ def main() -> None:
         for precision in args.precisions.split(","):
             runs.append(run_eval(REPO / "data" / "eval" / name, precision, args.model))
             print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+            write_report(args.out, args.model, runs)  # after each run: long runs keep partials
+
+
+def write_report(out: Path, model: str, runs: list[dict]) -> None:
     for run in runs:
         baseline = next(
-            r for r in runs if r["dataset"] == run["dataset"] and r["precision"] == "fp32"
+            (r for r in runs if r["dataset"] == run["dataset"] and r["precision"] == "fp32"), None
         )
-        run["ndcg@10_change_percent"] = round(
-            100 * (run["ndcg@10"] - baseline["ndcg@10"]) / baseline["ndcg@10"], 2
-        )
+        if baseline is not None:
+            run["ndcg@10_change_percent"] = round(
+                100 * (run["ndcg@10"] - baseline["ndcg@10"]) / baseline["ndcg@10"], 2
+            )
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "versions": versions(),
-        "model": args.model,
+        "model": model,
         "runs": runs,
     }
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print("| set | precision | nDCG@10 | change vs fp32 |\n|---|---|---|---|")
-    for run in runs:
-        print(
-            f"| {run['dataset']} | {run['precision']} | {run['ndcg@10']:.4f} "
-            f"| {run['ndcg@10_change_percent']:+.2f}% |"
-        )
+    out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":
