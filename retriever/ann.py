@@ -106,6 +106,38 @@ def search_parameters(
     return faiss.SearchParametersIVF(nprobe=probes, sel=selector)
 
 
+def stored_ids(index: faiss.Index) -> np.ndarray:
+    """The ids ``index`` holds, in storage order (an inverted file keeps them per list)."""
+    ivf = _ivf(index)
+    if ivf is None:
+        return faiss.vector_to_array(index.id_map)
+    lists = ivf.invlists
+    held = [
+        faiss.rev_swig_ptr(lists.get_ids(number), lists.list_size(number)).copy()
+        for number in range(ivf.nlist)
+        if lists.list_size(number)
+    ]
+    return np.concatenate(held) if held else np.empty(0, dtype=np.int64)
+
+
+def stored_vectors(index: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Every (id, vector) ``index`` holds, for checks; an ``ivf-sq8`` index gives its 8-bit
+    approximations (see :func:`is_lossy`)."""
+    ids = stored_ids(index)
+    if not len(ids):
+        return ids, np.empty((0, index.d), dtype=np.float32)
+    ivf = _ivf(index)
+    if ivf is None:
+        return ids, index.index.reconstruct_n(0, len(ids))
+    # Reconstructing by id needs a map from id to list position (ids are sparse: a hash table).
+    ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+    return ids, ivf.reconstruct_batch(ids)
+
+
+def is_lossy(index: faiss.Index) -> bool:
+    return plan_of(index).kind == "ivf-sq8"
+
+
 def _ivf(index: faiss.Index) -> faiss.IndexIVF | None:
     try:
         return faiss.extract_index_ivf(index)

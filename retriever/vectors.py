@@ -73,13 +73,18 @@ class VectorIndex:
     def ids(self) -> np.ndarray:
         """The ids held, sorted (computed once: a served index never changes)."""
         if self._sorted_ids is None:
-            self._sorted_ids = np.sort(faiss.vector_to_array(self.index.id_map))
+            self._sorted_ids = np.sort(ann.stored_ids(self.index))
         return self._sorted_ids
 
     def vectors(self) -> dict[int, np.ndarray]:
-        """Every vector by id (for checks: a full copy)."""
-        stored = self.index.index.reconstruct_n(0, len(self)) if len(self) else []
-        return dict(zip(faiss.vector_to_array(self.index.id_map).tolist(), stored, strict=True))
+        """Every vector by id (for checks: a full copy; 8-bit approximations where the index
+        type is lossy, see :attr:`lossy`)."""
+        ids, stored = ann.stored_vectors(self.index)
+        return dict(zip(ids.tolist(), stored, strict=True))
+
+    @property
+    def lossy(self) -> bool:
+        return ann.is_lossy(self.index)
 
     def contains(self, ids: list[int]) -> list[bool]:
         known = self.ids()

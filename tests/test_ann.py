@@ -49,6 +49,23 @@ def test_the_index_kind_follows_the_size_and_recall_stays_high(small_tiers, coun
     assert found / (10 * len(queries)) >= (1.0 if kind == "flat" else 0.9)
 
 
+@pytest.mark.parametrize("count", [150, 800, 3000])
+def test_every_index_kind_lists_its_ids_and_vectors_for_checks(small_tiers, count):
+    """What the lexical side of a search and `doctor` ask of the served index, on each tier."""
+    vectors = clustered(count)
+    index = built(vectors)
+    ids = np.arange(count) * 3 + 7
+    assert index.ids().tolist() == ids.tolist()
+    assert index.contains([7, 8, int(ids[-1]), int(ids[-1]) + 3]) == [True, False, True, False]
+    held = index.vectors()
+    assert sorted(held) == ids.tolist()
+    tolerance = 0.02 if index.lossy else 0.0
+    assert index.lossy == (ann.plan_of(index.index).kind == "ivf-sq8")
+    assert all(
+        np.abs(held[int(i)] - v).max() <= tolerance for i, v in zip(ids, vectors, strict=True)
+    )
+
+
 def test_a_selective_filter_still_gets_k_hits_from_an_inverted_file(small_tiers):
     vectors = clustered(3000)
     index = built(vectors)
