@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--model", default="minilm")
     parser.add_argument("--chunks", type=int, default=2000)
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--precisions", default="fp32,int8", help="explicit precisions to run besides auto"
     )
@@ -124,7 +125,7 @@ def main() -> None:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "results": results,
     }
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 
