@@ -18,9 +18,17 @@ from retriever.errors import IndexNotFoundError, InvalidQueryError, RetrieverErr
 from retriever.fusion import reciprocal_rank_fusion
 from retriever.generations import Generations
 from retriever.indexing import Indexer, Progress, Root
+from retriever.late_chunking import check_pooling
 from retriever.lexical import query_terms
 from retriever.locking import WriteLock
-from retriever.manifest import check_chunker, check_fingerprint, check_settings, new_manifest
+from retriever.manifest import (
+    check_chunker,
+    check_fingerprint,
+    check_settings,
+    embedding_settings,
+    new_manifest,
+    recorded_embedding,
+)
 from retriever.models import resolve_model
 from retriever.settings import Settings
 from retriever.store import MetadataStore, PendingDocument, make_doc_id
@@ -99,12 +107,17 @@ class Retriever:
         roots = [Root.from_argument(path) for path in paths]
         with self.lock.hold():
             indexer = self._indexer(progress)
+            earlier = set(self.store.manifest().get("roots", []))
             self._remember_roots(roots)
             try:
-                return indexer.run(roots)
+                report = indexer.run(roots)
             finally:
                 # Whatever committed to SQLite is published, even after an error part-way.
                 self.generations.publish(indexer.vectors)
+            if indexer.refresh and earlier <= set(self.store.manifest().get("roots", [])):
+                # Every root is re-embedded with the new settings (uploaded texts keep theirs).
+                self.store.set_manifest({"reembed": False})
+            return report
 
     def upsert_text(self, path: str, text: str, language: str | None = None) -> DocumentSummary:
         """Index ``text`` as the document at virtual ``path`` (replacing an earlier version);
@@ -229,6 +242,7 @@ class Retriever:
             settings={
                 "chunk_tokens": manifest.get("chunk_tokens"),
                 "chunker_version": manifest.get("chunker_version"),
+                **(recorded_embedding(manifest) or {}),
             },
             roots=manifest.get("roots") or counts["roots"],
             documents=counts["documents"],
@@ -285,8 +299,15 @@ class Retriever:
         """An indexer over a private copy of the vectors (the caller holds the write lock)."""
         manifest = self.store.manifest()
         check_chunker(manifest, str(self.directory))
-        if not manifest.get("model"):
+        embedding = embedding_settings(manifest, self.settings)
+        recorded = recorded_embedding(manifest)
+        if embedding["late_chunking"] and recorded != embedding:
+            check_pooling(self.encoder)
+        if recorded is None:
             self.store.set_manifest(new_manifest(self.encoder.fingerprint, self.settings))
+        elif recorded != embedding:
+            # Recorded first: an interrupted re-embedding resumes on the next run.
+            self.store.set_manifest({"embedding": embedding, "reembed": True})
         return Indexer(
             self.store,
             self.generations.for_writing(self._dimension()),
@@ -295,6 +316,8 @@ class Retriever:
             max_file_bytes=self.settings.max_file_bytes,
             exclude=[self.directory],
             progress=progress,
+            refresh=bool(self.store.manifest().get("reembed")),
+            **embedding,
         )
 
     def _remember_roots(self, roots: Sequence[Root]) -> None:

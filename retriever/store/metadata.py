@@ -56,23 +56,26 @@ class PendingDocument:
 
 @dataclass(frozen=True, slots=True)
 class DocumentUpdate:
-    """A pending document with one vector per chunk: what ``write`` stores."""
+    """A pending document with one vector per chunk, and the key of what each vector was
+    computed from (see :mod:`retriever.indexing`): what ``write`` stores."""
 
     document: PendingDocument
     vectors: np.ndarray
+    keys: Sequence[str]
 
 
 def make_doc_id(root: str, path: str) -> str:
     return content_hash(f"{root}\0{path}")
 
 
-def make_chunk_ids(doc_id: str, chunks: Sequence[Chunk]) -> list[str]:
-    """Stable ids: an unchanged chunk keeps its id when other chunks of its file change."""
+def make_chunk_ids(doc_id: str, keys: Sequence[str]) -> list[str]:
+    """Stable ids from the chunks' vector keys: a chunk keeps its id (and its vector) while what
+    it embeds is unchanged, whatever happens to other chunks of its file."""
     seen: dict[str, int] = {}
     ids = []
-    for chunk in chunks:
-        occurrence = seen[chunk.content_hash] = seen.get(chunk.content_hash, -1) + 1
-        ids.append(content_hash(f"{doc_id}\0{chunk.content_hash}\0{occurrence}"))
+    for key in keys:
+        occurrence = seen[key] = seen.get(key, -1) + 1
+        ids.append(content_hash(f"{doc_id}\0{key}\0{occurrence}"))
     return ids
 
 
@@ -142,7 +145,7 @@ class MetadataStore:
             return [(row_id, root, path) for row_id, root, path in rows]
 
     def vectors_for(self, hashes: Iterable[str]) -> dict[str, bytes]:
-        """Stored vectors of chunks with these content hashes (any document): the cache."""
+        """Stored vectors by vector key (any document): the cache."""
         wanted = list(set(hashes))
         found: dict[str, bytes] = {}
         with self._session() as session:
@@ -213,16 +216,16 @@ class MetadataStore:
         inserted: list[tuple[ChunkRow, np.ndarray]] = []
         current: list[ChunkRow] = []
         chunks = update.document.chunks
-        chunk_ids = make_chunk_ids(document.doc_id, chunks)
-        for ordinal, (chunk_id, chunk, vector) in enumerate(
-            zip(chunk_ids, chunks, update.vectors, strict=True)
+        chunk_ids = make_chunk_ids(document.doc_id, update.keys)
+        for ordinal, (chunk_id, chunk, vector, key) in enumerate(
+            zip(chunk_ids, chunks, update.vectors, update.keys, strict=True)
         ):
             row = old.pop(chunk_id, None)
             if row is None:
                 row = ChunkRow(
                     chunk_id=chunk_id,
                     document_id=document.id,
-                    content_hash=chunk.content_hash,
+                    content_hash=key,
                     text=chunk.text,
                     vector=np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
                 )
