@@ -3,11 +3,12 @@
 
 For each evaluation set (``data/eval/code-docstrings``, ``data/eval/prose``) and each
 configuration below, the set's corpus is indexed once (into ``benchmarks/.work/quality/``, kept
-and reused: a re-run only indexes what changed) and every query runs in each search mode that
-the configuration lists; the modes share the index. Per query the dense and lexical rankings
-(depth 100) are kept, so fusion variants are computed afterwards without searching again:
-``--fusion`` tunes reciprocal-rank fusion (constant and dense weight) on a dev split (the
-queries of the ``-small`` slices) and reports it on the other queries only.
+and reused: a re-run only indexes what changed) and every query is ranked by dense and by
+lexical search (depth 100); hybrid is their reciprocal-rank fusion, computed from those two
+rankings exactly as the engine fuses them. Search latency (after query encoding) is timed per
+mode, without and with filters, on a sample. The rankings are kept, so ``--fusion`` tunes the
+fusion (constant and dense weight) on a dev split (the queries of the ``-small`` slices) and
+reports it on the other queries only.
 
 Configurations (bundled all-MiniLM-L6-v2 throughout):
 
@@ -25,6 +26,7 @@ matrix keeps what it finished), with date, machine, versions and load averages.
     HF_HUB_OFFLINE=1 python benchmarks/quality_matrix.py                  # everything
     HF_HUB_OFFLINE=1 python benchmarks/quality_matrix.py --only body-256,header-256
     HF_HUB_OFFLINE=1 python benchmarks/quality_matrix.py --fusion         # fusion sweep only
+    HF_HUB_OFFLINE=1 python benchmarks/quality_matrix.py --sets code-docstrings-small,prose-small
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ import json
 import os
 import statistics
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,7 +74,9 @@ FILTERS = {
         ("language markdown", {"language": "markdown"}),
     ],
 }
-FILTER_QUERIES = 100
+LATENCY_QUERIES = 50
+#: Query vectors by query text, shared by every configuration of a process.
+QUERY_VECTORS: dict[str, Any] = {}
 #: The fusion grid: RRF constants and the weight of the dense ranking (lexical weighs 1).
 FUSION_CONSTANTS = (5, 10, 20, 40, 60, 100)
 FUSION_DENSE_WEIGHTS = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0)
@@ -83,11 +86,8 @@ FUSION_DENSE_WEIGHTS = (0.5, 0.7, 0.85, 1.0, 1.2, 1.5, 2.0)
 class Config:
     chunk_tokens: int
     settings: dict[str, Any] = field(default_factory=dict)
-    modes: tuple[str, ...] = ("dense", "lexical", "hybrid")
     #: Reads at most this many tokens per chunk (a MiniLM copy with a longer maximum).
     model_tokens: int = 256
-    #: Also time searches with filters (once per set is enough).
-    filters: bool = False
 
     @property
     def dense_reads(self) -> int:
@@ -95,7 +95,7 @@ class Config:
 
 
 CONFIGS: dict[str, Config] = {
-    "body-256": Config(256, {"context_header": False}, filters=True),
+    "body-256": Config(256, {"context_header": False}),
     "header-256": Config(256, {"context_header": True}),
     "late-256": Config(256, {"context_header": False, "late_chunking": True}),
     "body-128": Config(128, {"context_header": False}),
@@ -156,41 +156,50 @@ def scored(item: LabelledQuery, hits: list[Hit]) -> dict[str, Any]:
     return {"id": item.id, **score_query(judge(hits, item.targets), len(item.targets))}
 
 
-def summary(per_query: list[dict[str, float]], latencies: list[float]) -> dict[str, Any]:
+def summary(per_query: list[dict[str, float]]) -> dict[str, float]:
     names = [name for name in per_query[0] if name != "id"]
-    result: dict[str, Any] = {
-        "metrics": {n: round(statistics.fmean(q[n] for q in per_query), 4) for n in names}
-    }
-    if latencies:
-        ordered = sorted(latencies)
-        result["latency_ms"] = {
-            "p50": round(statistics.median(ordered), 1),
-            "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-        }
-    return result
+    return {n: round(statistics.fmean(q[n] for q in per_query), 4) for n in names}
+
+
+def cache_query_vectors(retriever: Retriever) -> None:
+    """Encode each query once per process: every configuration uses the same MiniLM weights,
+    and the queries are shorter than any of its input limits, so their vectors are equal."""
+    encoder = retriever.encoder
+    encode = encoder.encode_query
+
+    def cached(text: str) -> Any:
+        if text not in QUERY_VECTORS:
+            QUERY_VECTORS[text] = encode(text)
+        return QUERY_VECTORS[text]
+
+    encoder.encode_query = cached
 
 
 def run_config(dataset: str, name: str, config: Config) -> dict[str, Any]:
-    queries = load_queries(REPO / "data" / "eval" / dataset)
+    """Index, then rank every query by dense and lexical search (depth 100); hybrid is their
+    fusion, computed as the engine computes it (at k=100 both sides are searched to depth
+    100), and its latency is timed on a sample."""
+    corpus = REPO / "data" / "eval" / dataset / "corpus"
+    queries = load_queries(corpus.parent)
     load_before = os.getloadavg()[0]
     with open_index(dataset, name, config) as retriever:
-        report = retriever.index([REPO / "data" / "eval" / dataset / "corpus"])
+        report = retriever.index([corpus])
         print(f"  indexed in {report.seconds:.0f}s: {report.chunks_encoded} chunks", flush=True)
-        modes: dict[str, Any] = {}
+        cache_query_vectors(retriever)
         rankings: dict[str, dict[str, list]] = {q.id: {} for q in queries}
-        for mode in config.modes:
-            per_query, latencies = [], []
+        for mode in ("dense", "lexical"):
             for item in queries:
-                started = time.perf_counter()
                 hits = retriever.search(item.query, k=DEPTH, mode=mode)
-                latencies.append((time.perf_counter() - started) * 1000)
-                per_query.append(scored(item, hits))
                 rankings[item.id][mode] = [hit_key(hit) for hit in hits]
-            modes[mode] = summary(per_query, latencies)
-            print(f"  {mode}: {modes[mode]}", flush=True)
-        filters = measure_filters(retriever, dataset, queries) if config.filters else None
+        latency = measure_latency(retriever, dataset, queries)
         status = retriever.status()
     (WORK / dataset / name / "rankings.json").write_text(json.dumps(rankings))
+    modes = {
+        "dense": {"metrics": ranked_metrics(rankings, queries, "dense")},
+        "lexical": {"metrics": ranked_metrics(rankings, queries, "lexical")},
+        "hybrid": {"metrics": fused_metrics(rankings, queries, RRF_K, 1.0)},
+    }
+    print(f"  {json.dumps(modes)}", flush=True)
     return {
         "set": dataset,
         "config": name,
@@ -203,27 +212,36 @@ def run_config(dataset: str, name: str, config: Config) -> dict[str, Any]:
         "chunks_encoded": report.chunks_encoded,
         "queries": len(queries),
         "modes": modes,
-        "filters": filters,
+        "search_ms": latency,
         "load_average_before": round(load_before, 2),
         "load_average_after": round(os.getloadavg()[0], 2),
     }
 
 
-def measure_filters(
+def measure_latency(
     retriever: Retriever, dataset: str, queries: list[LabelledQuery]
 ) -> dict[str, Any]:
-    """p50/p95 latency of k=10 searches without and with each filter, per mode."""
-    sample = queries[:FILTER_QUERIES]
+    """Search time after the query is encoded (the engine's ``search_ms``; query vectors are
+    cached here, so encoding is left out), p50/p95 of k=10 searches per mode and filter."""
+    sample = queries[:LATENCY_QUERIES]
     out: dict[str, Any] = {}
-    for mode in ("dense", "hybrid"):
-        for label, filters in [("none", None), *FILTERS[dataset]]:
+    for mode in ("dense", "lexical", "hybrid"):
+        for label, filters in [("none", None), *FILTERS[dataset.removesuffix("-small")]]:
             latencies = []
             for item in sample:
-                started = time.perf_counter()
-                retriever.search(item.query, k=10, filters=filters, mode=mode)
-                latencies.append((time.perf_counter() - started) * 1000)
-            out[f"{mode} / {label}"] = summary([{"x": 0.0}], latencies)["latency_ms"]
+                timings: dict[str, float] = {}
+                retriever.search(item.query, k=10, filters=filters, mode=mode, timings=timings)
+                latencies.append(timings["search_ms"])
+            out[f"{mode} / {label}"] = percentiles(latencies)
     return out
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+    }
 
 
 # -- fusion sweep -----------------------------------------------------------------------------
@@ -249,7 +267,7 @@ def fused_metrics(
         )
         hits = [_hit(by_id[chunk_id]) for chunk_id, _ in fused]
         per_query.append(scored(item, hits))
-    return summary(per_query, [])["metrics"]
+    return summary(per_query)
 
 
 def _hit(row: list[Any]) -> Hit:
@@ -286,18 +304,18 @@ def fusion_sweep(config: str) -> dict[str, Any]:
             "queries": len(held_out),
             "rrf": fused_metrics(rankings, held_out, RRF_K, 1.0),
             "tuned": fused_metrics(rankings, held_out, best["constant"], best["dense_weight"]),
-            "dense": _single(rankings, held_out, "dense"),
-            "lexical": _single(rankings, held_out, "lexical"),
+            "dense": ranked_metrics(rankings, held_out, "dense"),
+            "lexical": ranked_metrics(rankings, held_out, "lexical"),
         }
     return {"config": config, "grid": grid, "best": best, "held_out": test}
 
 
-def _single(rankings: dict, queries: list[LabelledQuery], mode: str) -> dict[str, float]:
+def ranked_metrics(rankings: dict, queries: list[LabelledQuery], mode: str) -> dict[str, float]:
     per_query = []
     for item in queries:
         hits = [_hit(row) for row in rankings[item.id][mode]]
         per_query.append(scored(item, hits))
-    return summary(per_query, [])["metrics"]
+    return summary(per_query)
 
 
 # -- results file -----------------------------------------------------------------------------
