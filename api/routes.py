@@ -68,7 +68,9 @@ def search(body: schemas.SearchRequest, retriever: Engine) -> dict[str, Any]:
     filters = body.filters.to_engine() if body.filters else None
     timings: dict[str, float] = {}
     hits, took_ms = _timed(
-        lambda: retriever.search(body.query, body.k, filters, timings, mode=body.mode)
+        lambda: retriever.search(
+            body.query, body.k, filters, timings, mode=body.mode, rerank=body.rerank
+        )
     )
     return {
         "hits": hits,
@@ -92,6 +94,7 @@ def context(body: schemas.ContextRequest, retriever: Engine) -> dict[str, Any]:
             filters=filters,
             tokenizer=body.tokenizer,
             mode=body.mode,
+            rerank=body.rerank,
         )
     )
     return {**result.to_dict(), "took_ms": took_ms, "model": _model_name(retriever)}

@@ -63,19 +63,29 @@ Mode = Annotated[
 ]
 
 
+Rerank = Annotated[
+    bool,
+    Field(
+        description="Re-score the best candidates with the server's cross-encoder "
+        "(`rerank_model`); hit scores are then its relevance scores."
+    ),
+]
+
+
 class SearchRequest(Strict):
     query: Query
     k: int = Field(10, ge=1, le=MAX_K, description="How many hits.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
+    rerank: Rerank = False
 
 
 class SearchResponse(BaseModel):
     hits: list[Hit]
     took_ms: float
     timings: dict[str, float] = Field(
-        description="Milliseconds spent encoding the query (`encode_ms`) and on the rest "
-        "(`search_ms`)."
+        description="Milliseconds spent encoding the query (`encode_ms`), on the rest of the "
+        "search (`search_ms`) and reranking (`rerank_ms`, with `rerank`)."
     )
     model: str = Field(description="The index's encoder.")
     index_generation: int | None = Field(description="The vector generation searched.")
@@ -89,6 +99,7 @@ class ContextRequest(Strict):
     k: int = Field(20, ge=1, le=MAX_K, description="How many chunks to draw passages from.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
+    rerank: Rerank = False
     tokenizer: str | None = Field(
         None,
         max_length=1024,

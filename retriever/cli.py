@@ -36,6 +36,13 @@ ModeOption = Annotated[
     SearchMode,
     typer.Option(help="hybrid (dense + lexical, fused), dense (embeddings) or lexical (BM25)."),
 ]
+RerankOption = Annotated[
+    bool,
+    typer.Option(
+        "--rerank",
+        help="Re-score the best candidates with the cross-encoder of the rerank_model setting.",
+    ),
+]
 
 
 @app.command()
@@ -53,11 +60,30 @@ def index(
         int | None, typer.Option(help="Skip files larger than this (default 1 MiB).")
     ] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu, cuda or mps.")] = None,
+    context_header: Annotated[
+        bool | None,
+        typer.Option(
+            "--context-header/--no-context-header",
+            help="Embed each chunk with its path and symbol or heading (re-encodes on change).",
+        ),
+    ] = None,
+    late_chunking: Annotated[
+        bool | None,
+        typer.Option(
+            "--late-chunking/--no-late-chunking",
+            help="Pool chunk vectors from whole-file windows (re-encodes on change).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or refresh) PATHS: new and changed files are added, removed files go."""
     settings = _given(
-        model=model, chunk_tokens=chunk_tokens, max_file_bytes=max_file_bytes, device=device
+        model=model,
+        chunk_tokens=chunk_tokens,
+        max_file_bytes=max_file_bytes,
+        device=device,
+        context_header=context_header,
+        late_chunking=late_chunking,
     )
     with (
         _user_errors(),
@@ -93,6 +119,7 @@ def search(
         str | None, typer.Option(help="Only symbols matching this glob, e.g. 'Uploader.*'.")
     ] = None,
     mode: ModeOption = "hybrid",
+    rerank: RerankOption = False,
     index_dir: IndexOption = None,
     full: Annotated[bool, typer.Option(help="Print whole passages, not snippets.")] = False,
     as_json: JsonOption = False,
@@ -105,7 +132,7 @@ def search(
         "symbol": symbol,
     }
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
-        hits = retriever.search(query, k=k, filters=filters, mode=mode)
+        hits = retriever.search(query, k=k, filters=filters, mode=mode, rerank=rerank)
     if as_json:
         display.print_json({"query": query, "hits": [hit.to_dict() for hit in hits]})
     elif not hits:
@@ -176,6 +203,7 @@ def evaluate(
         typer.Option(help="Several modes side by side, comma-separated: dense,lexical,hybrid."),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
+    rerank: RerankOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
@@ -198,7 +226,7 @@ def evaluate(
                         task, completed=done, total=total, description=path or "indexing"
                     ),
                 )
-            results = [run_eval(retriever, queries, m) for m in modes]
+            results = [run_eval(retriever, queries, m, rerank) for m in modes]
             if any(m != "lexical" for m in modes):
                 results[0].vector_recall_at_10 = vector_recall_at_10(retriever, queries)
     if as_json:

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from retriever.settings import Settings
 from retriever.store import MetadataStore, PendingDocument, make_doc_id
 from retriever.types import DocumentPage, DocumentSummary, Filters, Hit, IndexReport, Status
 from retriever.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from retriever.reranking import Reranker
 
 log = logging.getLogger("retriever")
 
@@ -63,6 +66,7 @@ class Retriever:
         self.generations = Generations(self.directory, store, self.lock)
         self._encoder: Encoder | None = None
         self._model: dict[str, Any] | None = None
+        self._reranker: Reranker | None = None
 
     @classmethod
     def open(
@@ -170,15 +174,19 @@ class Retriever:
         filters: Filters | Mapping[str, Any] | None = None,
         timings: dict[str, float] | None = None,
         mode: SearchMode = "hybrid",
+        rerank: bool = False,
     ) -> list[Hit]:
         """The ``k`` chunks that best answer ``query``, best first, among those matching
         ``filters``. ``mode``: ``hybrid`` (dense and lexical fused by reciprocal rank; the score
-        is the fused one), ``dense`` (cosine similarity) or ``lexical`` (BM25). A ``timings``
-        dict, when given, receives the milliseconds spent encoding the query (``encode_ms``)
-        and on the rest (``search_ms``)."""
+        is the fused one), ``dense`` (cosine similarity) or ``lexical`` (BM25). With
+        ``rerank``, the cross-encoder of the ``rerank_model`` setting re-scores the best
+        ``rerank_depth`` candidates of that mode, and the score is its relevance score. A
+        ``timings`` dict, when given, receives the milliseconds spent encoding the query
+        (``encode_ms``), on the rest of the search (``search_ms``) and reranking
+        (``rerank_ms``)."""
         return [
             Hit(**{key: value for key, value in row.items() if key != "ordinal"})
-            for row in self._ranked(query, k, filters, timings, mode)
+            for row in self._ranked(query, k, filters, timings, mode, rerank)
         ]
 
     def context(
@@ -189,6 +197,7 @@ class Retriever:
         filters: Filters | Mapping[str, Any] | None = None,
         tokenizer: str | None = None,
         mode: SearchMode = "hybrid",
+        rerank: bool = False,
     ) -> Context:
         """Passages for a prompt: the best ``k`` chunks, adjacent ones of a file merged,
         duplicates dropped, cited, and cut to ``token_budget`` tokens (counted with the
@@ -198,7 +207,7 @@ class Retriever:
         from retriever.encoder import load_text_counter
 
         count = load_text_counter(tokenizer) if tokenizer else self.encoder.count_text_tokens
-        rows = self._ranked(query, k, filters, mode=mode)
+        rows = self._ranked(query, k, filters, mode=mode, rerank=rerank)
         ranked = [RankedChunk(**_ranked_fields(row)) for row in rows]
         return assemble(ranked, token_budget, count)
 
@@ -288,6 +297,15 @@ class Retriever:
         return self._encoder
 
     @property
+    def reranker(self) -> Reranker:
+        """The cross-encoder, loaded on first use."""
+        if self._reranker is None:
+            from retriever.reranking import Reranker
+
+            self._reranker = Reranker(self.settings.rerank_model, self.settings.device)
+        return self._reranker
+
+    @property
     def chunk_tokens(self) -> int:
         recorded = self.store.manifest().get("chunk_tokens")
         if recorded:
@@ -360,6 +378,7 @@ class Retriever:
         filters: Filters | Mapping[str, Any] | None,
         timings: dict[str, float] | None = None,
         mode: SearchMode = "hybrid",
+        rerank: bool = False,
     ) -> list[dict[str, Any]]:
         """Rows of the best ``k`` chunks (hit fields plus ordinal), best first."""
         if not isinstance(query, str) or not query.strip():
@@ -374,6 +393,9 @@ class Retriever:
         if not self._recorded_model():
             return []
         started = encoded = time.perf_counter()
+        wanted = k
+        if rerank:  # the cross-encoder picks the best k of more candidates
+            k = min(max(k, self.settings.rerank_depth), MAX_K)
         # Fusion needs more than k candidates from each side to find what both rank well.
         depth = k if mode != "hybrid" else min(max(5 * k, 50), MAX_K)
         rankings = []
@@ -387,15 +409,21 @@ class Retriever:
             rankings.append(self.store.lexical(query_terms(query), parsed, depth))
         ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, k)
         rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
-        if timings is not None:
-            timings["encode_ms"] = round((encoded - started) * 1000, 2)
-            timings["search_ms"] = round((time.perf_counter() - encoded) * 1000, 2)
+        searched = time.perf_counter()
         # A chunk deleted since this generation was published is absent from rows: skip it.
-        return [
+        found = [
             {**{key: v for key, v in rows[i].items() if key != "id"}, "score": score}
             for i, score in ranked
             if i in rows
         ]
+        if rerank:
+            found = self.reranker.rerank(query, found)
+        if timings is not None:
+            timings["encode_ms"] = round((encoded - started) * 1000, 2)
+            timings["search_ms"] = round((searched - encoded) * 1000, 2)
+            if rerank:
+                timings["rerank_ms"] = round((time.perf_counter() - searched) * 1000, 2)
+        return found[:wanted]
 
 
 def _ranked_fields(row: dict[str, Any]) -> dict[str, Any]:

@@ -83,3 +83,12 @@ def shop_index(
     with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
         retriever.index([shop_corpus])
     return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_reranker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny ModernBERT cross-encoder with random weights (tests/tiny_models.py)."""
+    from tiny_models import build_tiny_cross_encoder
+
+    texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
+    return build_tiny_cross_encoder(tmp_path_factory.mktemp("tiny-reranker"), texts)

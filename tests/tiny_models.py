@@ -70,3 +70,32 @@ def build_tiny_modernbert(directory: Path, texts: Iterable[str], max_tokens: int
     pooling = models.Pooling(config.hidden_size, pooling_mode="cls")
     SentenceTransformer(modules=[transformer, pooling, models.Normalize()]).save(str(directory))
     return directory
+
+
+def build_tiny_cross_encoder(directory: Path, texts: Iterable[str]) -> Path:
+    """Save a 2-layer ModernBERT cross-encoder (one relevance logit, random weights) that
+    sentence-transformers' ``CrossEncoder`` loads like gte-reranker-modernbert-base."""
+    import torch
+    from transformers import ModernBertConfig, ModernBertForSequenceClassification
+
+    torch.manual_seed(0)
+    tokenizer = train_tokenizer(texts)
+    config = ModernBertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        max_position_embeddings=1024,
+        local_attention=64,
+        global_attn_every_n_layers=2,
+        num_labels=1,
+        pad_token_id=tokenizer.pad_token_id,
+        cls_token_id=tokenizer.cls_token_id,
+        sep_token_id=tokenizer.sep_token_id,
+        bos_token_id=tokenizer.cls_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+    )
+    ModernBertForSequenceClassification(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
