@@ -33,7 +33,8 @@ def test_rerank_orders_candidates_by_the_cross_encoder(retriever: Retriever, tin
     scores = CrossEncoder(str(tiny_reranker), device="cpu").predict(
         [(QUERY, hit.text) for hit in candidates]
     )
-    expected = sorted(zip(scores, (h.chunk_id for h in candidates)), reverse=True)[:3]
+    ids = [hit.chunk_id for hit in candidates]
+    expected = sorted(zip(scores, ids, strict=True), reverse=True)[:3]
     timings: dict[str, float] = {}
     hits = retriever.search(QUERY, k=3, rerank=True, timings=timings)
     assert [h.chunk_id for h in hits] == [chunk_id for _, chunk_id in expected]
@@ -63,9 +64,11 @@ def test_context_can_be_reranked(retriever: Retriever, monkeypatch) -> None:
 
 @pytest.mark.parametrize("spec", ["Alibaba-NLP/gte-reranker-modernbert-base", "minilm"])
 def test_an_unavailable_reranker_is_one_clear_error(shop_index: Path, spec: str) -> None:
-    with Retriever.open(shop_index, create=False, rerank_model=spec) as retriever:
-        with pytest.raises(ModelError, match="reranker") as raised:
-            retriever.search(QUERY, rerank=True)
+    with (
+        Retriever.open(shop_index, create=False, rerank_model=spec) as retriever,
+        pytest.raises(ModelError, match="reranker") as raised,
+    ):
+        retriever.search(QUERY, rerank=True)
     assert "\n" not in str(raised.value)
 
 
