@@ -336,12 +336,32 @@ def save_results(results: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
 
+def markdown_table(results: dict[str, Any]) -> str:
+    """One row per (set, configuration, mode): nDCG@10, Recall@10, MRR@10."""
+    lines = [
+        "| set | configuration | dense reads | mode | nDCG@10 | Recall@10 | MRR@10 |",
+        "|---|---|---:|---|---:|---:|---:|",
+    ]
+    for run in sorted(results["runs"], key=lambda r: (r["set"], r["config"])):
+        for mode, values in run["modes"].items():
+            m = values["metrics"]
+            lines.append(
+                f"| {run['set']} | {run['config']} | {run['dense_reads']} | {mode} | "
+                f"{m['ndcg@10']:.3f} | {m['recall@10']:.3f} | {m['mrr@10']:.3f} |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help="Comma-separated configurations (default: all).")
     parser.add_argument("--sets", default=",".join(SETS), help="Comma-separated sets.")
     parser.add_argument("--fusion", action="store_true", help="Only the fusion sweep.")
+    parser.add_argument("--table", action="store_true", help="Print the results as Markdown.")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(load_results()))
+        return
     names = args.only.split(",") if args.only else list(CONFIGS)
     results = load_results()
     if not args.fusion:
