@@ -62,6 +62,7 @@ def print_status(status: Status) -> None:
         else "- (nothing indexed yet)",
     )
     table.add_row("chunk tokens", str(status.settings.get("chunk_tokens") or "-"))
+    table.add_row("embedding", _embedding(status.settings) if model else "-")
     table.add_row("roots", "\n".join(status.roots) or "-")
     table.add_row("documents", f"{status.documents:,}")
     table.add_row(
@@ -101,3 +102,10 @@ def print_eval(results: list) -> None:
     recall = results[0].vector_recall_at_10
     if recall is not None:
         out.print(f"vector index recall@10 against exact search: {recall:.3f}")
+
+
+def _embedding(settings: dict) -> str:
+    """What a chunk's vector is computed from (late chunking embeds no header)."""
+    if settings.get("late_chunking"):
+        return "late chunking: each chunk's tokens in its file's window"
+    return "context header + chunk text" if settings.get("context_header") else "chunk text"
