@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         1 << 20, ge=1024, description="Larger HTTP request bodies are refused with 413."
     )
     context_header: bool = Field(
-        False,
+        True,
         description="Embed each chunk with a short header (its path, and its symbol or heading "
         "breadcrumb), counted in the chunk's token budget. Changing it re-encodes the index.",
     )

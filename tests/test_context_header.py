@@ -56,7 +56,7 @@ def test_the_header_is_embedded_and_a_change_re_encodes(
     tmp_path: Path, shop_corpus: Path, tiny_modernbert: Path
 ) -> None:
     directory = tmp_path / "index"
-    with Retriever.open(directory, model=str(tiny_modernbert)) as retriever:
+    with Retriever.open(directory, model=str(tiny_modernbert), context_header=False) as retriever:
         first = retriever.index([shop_corpus])
         plain = stored_vectors(retriever)
     with Retriever.open(directory, context_header=True) as retriever:
