@@ -111,16 +111,15 @@ class Retriever:
         roots = [Root.from_argument(path) for path in paths]
         with self.lock.hold():
             indexer = self._indexer(progress)
-            earlier = set(self.store.manifest().get("roots", []))
-            self._remember_roots(roots)
+            given = self._remember_roots(roots)
             try:
                 report = indexer.run(roots)
             finally:
                 # Whatever committed to SQLite is published, even after an error part-way.
                 self.generations.publish(indexer.vectors)
-            if indexer.refresh and earlier <= set(self.store.manifest().get("roots", [])):
-                # Every root is re-embedded with the new settings (uploaded texts keep theirs).
-                self.store.set_manifest({"reembed": False})
+            if indexer.refresh:  # these roots now have vectors of the new embedding settings
+                pending = self.store.manifest().get("reembed") or []
+                self.store.set_manifest({"reembed": [r for r in pending if r not in given]})
             return report
 
     def upsert_text(self, path: str, text: str, language: str | None = None) -> DocumentSummary:
@@ -324,8 +323,10 @@ class Retriever:
         if recorded is None:
             self.store.set_manifest(new_manifest(self.encoder.fingerprint, self.settings))
         elif recorded != embedding:
-            # Recorded first: an interrupted re-embedding resumes on the next run.
-            self.store.set_manifest({"embedding": embedding, "reembed": True})
+            # Recorded with the roots still to re-embed (uploaded texts keep their vectors), so
+            # an interrupted re-embedding resumes on the next run.
+            roots = manifest.get("roots", [])
+            self.store.set_manifest({"embedding": embedding, "reembed": roots})
         return Indexer(
             self.store,
             self.generations.for_writing(self._dimension()),
@@ -338,14 +339,15 @@ class Retriever:
             **embedding,
         )
 
-    def _remember_roots(self, roots: Sequence[Root]) -> None:
+    def _remember_roots(self, roots: Sequence[Root]) -> list[str]:
         """Record what the user asked to index (a directory, or one file of it), so a later
-        re-index (`POST /v1/index`) covers exactly that."""
+        re-index (`POST /v1/index`) covers exactly that; returns it."""
         known = self.store.manifest().get("roots", [])
         given = [
             str(root.directory / root.only) if root.only else str(root.directory) for root in roots
         ]
         self.store.set_manifest({"roots": list(dict.fromkeys([*known, *given]))})
+        return given
 
     def _remove(self, row_ids: list[int]) -> int:
         if not row_ids:

@@ -52,6 +52,23 @@ def stored_vectors(retriever: Retriever) -> dict[str, tuple[dict, np.ndarray]]:
     }
 
 
+def test_re_embedding_waits_for_every_root(tmp_path: Path, tiny_modernbert: Path) -> None:
+    roots = [tmp_path / "a", tmp_path / "b"]
+    for root in roots:
+        root.mkdir()
+        (root / "notes.txt").write_text(f"Notes about {root.name}.\n")
+    directory = tmp_path / "index"
+    with Retriever.open(directory, model=str(tiny_modernbert), context_header=False) as r:
+        r.index(roots)
+    with Retriever.open(directory, context_header=True) as r:
+        assert r.index(roots[:1]).chunks_encoded == 1
+        assert r.store.manifest()["reembed"] == [str(roots[1])]  # b: text-only vectors still
+    with Retriever.open(directory) as r:
+        assert r.index(roots[1:]).chunks_encoded == 1
+        assert r.store.manifest()["reembed"] == []
+        assert r.index(roots).chunks_encoded == 0
+
+
 def test_the_header_is_embedded_and_a_change_re_encodes(
     tmp_path: Path, shop_corpus: Path, tiny_modernbert: Path
 ) -> None:
@@ -72,6 +89,8 @@ def test_the_header_is_embedded_and_a_change_re_encodes(
         assert np.allclose(vector, expected, atol=1e-5)
         assert not np.allclose(plain[text][1], expected, atol=1e-5)
     assert switched.chunks_encoded == first.chunks_encoded  # every chunk, again
+    with Retriever.open(directory) as retriever:
+        assert retriever.store.manifest()["reembed"] == []  # every root was re-embedded
     with Retriever.open(directory) as retriever:  # not given: the index keeps its setting
         assert retriever.index([shop_corpus]).chunks_encoded == 0
         assert retriever.status().settings["context_header"] is True
