@@ -69,7 +69,13 @@ def search(body: schemas.SearchRequest, retriever: Engine) -> dict[str, Any]:
     timings: dict[str, float] = {}
     hits, took_ms = _timed(
         lambda: retriever.search(
-            body.query, body.k, filters, timings, mode=body.mode, verify=body.verify
+            body.query,
+            body.k,
+            filters,
+            timings,
+            mode=body.mode,
+            verify=body.verify,
+            rerank=body.rerank,
         )
     )
     return {
@@ -95,6 +101,7 @@ def context(body: schemas.ContextRequest, retriever: Engine) -> dict[str, Any]:
             tokenizer=body.tokenizer,
             mode=body.mode,
             verify=body.verify,
+            rerank=body.rerank,
         )
     )
     return {**result.to_dict(), "took_ms": took_ms, "model": _model_name(retriever)}

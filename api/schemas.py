@@ -73,6 +73,15 @@ Mode = Annotated[
 ]
 
 
+Rerank = Annotated[
+    bool,
+    Field(
+        description="Re-score the best candidates with the server's cross-encoder "
+        "(`rerank_model`); hit scores are then its relevance scores."
+    ),
+]
+
+
 class SearchRequest(Strict):
     query: Query
     k: int = Field(10, ge=1, le=MAX_K, description="How many hits.")
@@ -83,6 +92,7 @@ class SearchRequest(Strict):
         description="Re-hash the cited files: `true` or `drop` leaves out hits whose file "
         "changed since it was indexed; `flag` keeps them with `stale: true`.",
     )
+    rerank: Rerank = False
 
 
 class SearchResponse(BaseModel):
@@ -90,7 +100,8 @@ class SearchResponse(BaseModel):
     took_ms: float
     timings: dict[str, float] = Field(
         description="Milliseconds spent encoding the query (`encode_ms`), on the rest "
-        "(`search_ms`) and on re-hashing cited files (`verify_ms`, when verifying)."
+        "(`search_ms`), on reranking (`rerank_ms`, with `rerank`) and on re-hashing cited files "
+        "(`verify_ms`, when verifying)."
     )
     model: str = Field(description="The index's encoder.")
     index_generation: int | None = Field(description="The vector generation searched.")
@@ -104,6 +115,7 @@ class ContextRequest(Strict):
     k: int = Field(20, ge=1, le=MAX_K, description="How many chunks to draw passages from.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
+    rerank: Rerank = False
     tokenizer: str | None = Field(
         None,
         max_length=1024,

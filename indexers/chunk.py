@@ -41,7 +41,15 @@ class Chunk:
     start_byte: int
     end_byte: int
     token_count: int
+    #: Embedded before ``text`` (path, symbol or heading) when context headers are on; counted
+    #: in ``token_count``, never part of the returned text.
+    header: str = ""
 
     @property
     def content_hash(self) -> str:
         return content_hash(self.text)
+
+    @property
+    def embedded(self) -> str:
+        """What the encoder reads for this chunk on its own: its header, then its text."""
+        return self.header + self.text

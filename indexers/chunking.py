@@ -24,16 +24,31 @@ SEGMENTERS: dict[str, Segmenter] = {
 
 
 def chunk_text(
-    source: str, path: str, language: str, budget: int, count: TokenCounter
+    source: str,
+    path: str,
+    language: str,
+    budget: int,
+    count: TokenCounter,
+    context_header: bool = False,
 ) -> list[Chunk]:
     """Split ``source`` into chunks of at most ``budget`` tokens (as ``count`` measures them).
 
-    The chunks partition the text: joined in order they give back ``source`` exactly.
+    The chunks partition the text: joined in order they give back ``source`` exactly. With
+    ``context_header``, each chunk carries its header (see :func:`header_line`), counted in
+    its budget.
     """
     if not source:
         return []
     segmenter = SEGMENTERS.get(language, text.segment_lines)
     segments = segmenter(source)
     check_partition(segments, 0, len(source))
-    pieces = Packer(source, budget, count).pack(segments)
+    header = (lambda segment: header_line(path, segment)) if context_header else None
+    pieces = Packer(source, budget, count, header).pack(segments)
     return to_chunks(source, pieces, path, language)
+
+
+def header_line(path: str, segment: Segment) -> str:
+    """What a chunk's text does not say about where it sits: its file, and its qualified
+    symbol (code) or heading breadcrumb (prose), one per line."""
+    label = segment.symbol or segment.heading
+    return f"{path}\n{label}\n" if label else f"{path}\n"

@@ -5,6 +5,9 @@ definition, section or paragraph), with a way to split a segment further when it
 This module enforces the *budget*: it emits segments whole when they fit, packs runs of small
 mergeable segments together, and splits oversized ones - first by the chunker's own children,
 then by lines, then by characters - so nothing is ever truncated or dropped.
+
+With a context header (a short line naming the file and the symbol or heading, embedded with the
+chunk), each chunk's count includes its header, so the budget leaves room for it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from indexers.chunk import Chunk, TokenCounter
+
+#: The context header of a segment's chunks (``""`` for none).
+HeaderOf = Callable[["Segment"], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,7 @@ class Piece:
     symbol: str | None
     heading: str | None
     tokens: int
+    header: str = ""
 
 
 def check_partition(segments: Sequence[Segment], start: int, end: int) -> None:
@@ -60,18 +67,35 @@ def check_partition(segments: Sequence[Segment], start: int, end: int) -> None:
 class Packer:
     """Packs segments of one text into budget-sized pieces."""
 
-    def __init__(self, text: str, budget: int, count: TokenCounter) -> None:
+    def __init__(
+        self, text: str, budget: int, count: TokenCounter, header: HeaderOf | None = None
+    ) -> None:
         self.text = text
         self.budget = budget
         self.count = count
-        # Tokens an empty text costs (special tokens, prefix): paid once per chunk, so summed
-        # segment counts over-estimate a merged chunk by this much per extra segment.
+        self.header = header
+        self._headers: dict[tuple, str] = {}
+        # Tokens an empty text costs (special tokens, prefix, header): paid once per chunk, so
+        # summed segment counts over-estimate a merged chunk by this much per extra segment.
         self.overhead = count("")
         if budget <= self.overhead:
             raise ValueError(f"token budget {budget} leaves no room for text")
 
-    def tokens(self, start: int, end: int) -> int:
-        return self.count(self.text[start:end])
+    def tokens(self, start: int, end: int, header: str = "") -> int:
+        return self.count(header + self.text[start:end])
+
+    def head(self, segment: Segment) -> str:
+        """The segment's context header, or ``""`` when it would take over half the room a
+        chunk has for text (a header must never crowd out the text it introduces)."""
+        if self.header is None:
+            return ""
+        key = (segment.kind, segment.symbol, segment.heading)
+        if key not in self._headers:
+            header = self.header(segment)
+            room = self.budget - self.overhead
+            fits = self.count(header) - self.overhead <= room // 2
+            self._headers[key] = header if fits else ""
+        return self._headers[key]
 
     def pack(self, segments: Sequence[Segment]) -> list[Piece]:
         pieces: list[Piece] = []
@@ -84,7 +108,7 @@ class Packer:
         for segment in segments:
             if segment.start == segment.end:
                 continue
-            tokens = self.tokens(segment.start, segment.end)
+            tokens = self.tokens(segment.start, segment.end, self.head(segment))
             if tokens > self.budget:
                 flush()
                 pieces.extend(self.pack(self._split(segment)))
@@ -101,17 +125,21 @@ class Packer:
     def _pack_run(self, run: Sequence[tuple[Segment, int]]) -> list[Piece]:
         """Greedy packing of same-context segments that each fit the budget on their own."""
         pieces: list[Piece] = []
+        if not run:
+            return pieces
+        header = self.head(run[0][0])  # one context, so one header
+        overhead = self.count(header)
         i = 0
         while i < len(run):
             j, estimate = i + 1, run[i][1]
-            while j < len(run) and estimate + run[j][1] - self.overhead <= self.budget:
-                estimate += run[j][1] - self.overhead
+            while j < len(run) and estimate + run[j][1] - overhead <= self.budget:
+                estimate += run[j][1] - overhead
                 j += 1
             # The estimate ignores tokens that merge across a boundary; check the real count and
             # give back segments until it fits (a single segment always fits).
             while True:
                 start, end = run[i][0].start, run[j - 1][0].end
-                tokens = run[i][1] if j == i + 1 else self.tokens(start, end)
+                tokens = run[i][1] if j == i + 1 else self.tokens(start, end, header)
                 if tokens <= self.budget:
                     break
                 j -= 1
@@ -144,12 +172,13 @@ class Packer:
     def _char_segments(self, segment: Segment) -> list[Segment]:
         """Split one over-long line at the longest prefixes that fit (binary search)."""
         out: list[Segment] = []
+        header = self.head(segment)
         start = segment.start
         while start < segment.end:
             low, high = start + 1, segment.end
             while low < high:
                 middle = (low + high + 1) // 2
-                if self.tokens(start, middle) <= self.budget:
+                if self.tokens(start, middle, header) <= self.budget:
                     low = middle
                 else:
                     high = middle - 1
@@ -158,7 +187,9 @@ class Packer:
         return out
 
     def _piece(self, segment: Segment, start: int, end: int, tokens: int) -> Piece:
-        return Piece(start, end, segment.kind, segment.symbol, segment.heading, tokens)
+        return Piece(
+            start, end, segment.kind, segment.symbol, segment.heading, tokens, self.head(segment)
+        )
 
 
 def to_chunks(text: str, pieces: Sequence[Piece], path: str, language: str) -> list[Chunk]:
@@ -186,6 +217,7 @@ def to_chunks(text: str, pieces: Sequence[Piece], path: str, language: str) -> l
                 start_byte=byte,
                 end_byte=byte + size,
                 token_count=piece.tokens,
+                header=piece.header,
             )
         )
         line, byte, position = line + newlines, byte + size, piece.end

@@ -54,6 +54,13 @@ ModeOption = Annotated[
     SearchMode,
     typer.Option(help="hybrid (dense + lexical, fused), dense (embeddings) or lexical (BM25)."),
 ]
+RerankOption = Annotated[
+    bool,
+    typer.Option(
+        "--rerank",
+        help="Re-score the best candidates with the cross-encoder of the rerank_model setting.",
+    ),
+]
 
 
 @app.command()
@@ -89,6 +96,20 @@ def index(
         str | None, typer.Option(help="Prompt for --classify-labels, with {text} and {mask}.")
     ] = None,
     mlm_model: MlmOption = None,
+    context_header: Annotated[
+        bool | None,
+        typer.Option(
+            "--context-header/--no-context-header",
+            help="Embed each chunk with its path and symbol or heading (re-encodes on change).",
+        ),
+    ] = None,
+    late_chunking: Annotated[
+        bool | None,
+        typer.Option(
+            "--late-chunking/--no-late-chunking",
+            help="Pool chunk vectors from whole-file windows (re-encodes on change).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or refresh) PATHS: new and changed files are added, removed files go."""
@@ -98,6 +119,8 @@ def index(
         max_file_bytes=max_file_bytes,
         device=device,
         mlm_model=mlm_model,
+        context_header=context_header,
+        late_chunking=late_chunking,
     )
     with (
         _user_errors(),
@@ -138,6 +161,7 @@ def search(
         typer.Option(help="Only chunks tagged with these labels at ingest (repeatable)."),
     ] = None,
     mode: ModeOption = "hybrid",
+    rerank: RerankOption = False,
     index_dir: IndexOption = None,
     full: Annotated[bool, typer.Option(help="Print whole passages, not snippets.")] = False,
     verify: Annotated[
@@ -159,7 +183,9 @@ def search(
     }
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
         checking = "flag" if flag_stale else verify
-        hits = retriever.search(query, k=k, filters=filters, mode=mode, verify=checking)
+        hits = retriever.search(
+            query, k=k, filters=filters, mode=mode, verify=checking, rerank=rerank
+        )
     if as_json:
         display.print_json({"query": query, "hits": [hit.to_dict() for hit in hits]})
     elif not hits:
@@ -399,6 +425,7 @@ def evaluate(
         typer.Option(help="Several modes side by side, comma-separated: dense,lexical,hybrid."),
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
+    rerank: RerankOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
@@ -415,7 +442,7 @@ def evaluate(
         with Retriever.open(location, create=True, **_given(model=model)) as retriever:
             with _progress() as advance:
                 retriever.index([dataset / "corpus"], progress=advance)
-            results = [run_eval(retriever, queries, m) for m in modes]
+            results = [run_eval(retriever, queries, m, rerank) for m in modes]
             if any(m != "lexical" for m in modes):
                 results[0].vector_recall_at_10 = vector_recall_at_10(retriever, queries)
     if as_json:

@@ -86,6 +86,7 @@ def print_status(status: Status) -> None:
         else "- (nothing indexed yet)",
     )
     table.add_row("chunk tokens", str(status.settings.get("chunk_tokens") or "-"))
+    table.add_row("embedding", _embedding(status.settings) if model else "-")
     table.add_row("roots", "\n".join(status.roots) or "-")
     table.add_row("documents", f"{status.documents:,}")
     table.add_row(
@@ -198,3 +199,10 @@ def print_diagnosis(diagnosis: Diagnosis) -> None:
         )
     else:
         out.print(f"[bold red]{len(problems)} problems[/] that only re-indexing fixes")
+
+
+def _embedding(settings: dict) -> str:
+    """What a chunk's vector is computed from (late chunking embeds no header)."""
+    if settings.get("late_chunking"):
+        return "late chunking: each chunk's tokens in its file's window"
+    return "context header + chunk text" if settings.get("context_header") else "chunk text"

@@ -56,6 +56,14 @@ class Encoder(Protocol):
     def encode_query(self, text: str) -> np.ndarray:
         """One unit-length float32 vector."""
 
+    @property
+    def window_tokens(self) -> int:
+        """The longest input the model can read at all: its position table's size."""
+
+    def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Encode ``text`` as one document and mean-pool the tokens of each character span:
+        unit-length float32 vectors, one row per span."""
+
 
 def load_text_counter(name: str) -> Callable[[str], int]:
     """A plain-text token counter from a tokenizer available locally: a directory holding a
@@ -182,6 +190,35 @@ class SentenceTransformerEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self._encode([text], self.query_prefix)[0]
+
+    @property
+    def window_tokens(self) -> int:
+        config = self.model[0].auto_model.config
+        positions = int(config.max_position_embeddings)
+        # RoBERTa-style models number positions from padding_idx + 1.
+        if "roberta" in getattr(config, "model_type", ""):
+            positions -= int(config.pad_token_id) + 1
+        return positions
+
+    def encode_spans(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        import torch
+
+        encoding = self._tokenizer.encode(self.document_prefix + text)
+        ids = torch.tensor([encoding.ids], device=self.model.device)
+        with torch.inference_mode():
+            features = self.model[0]({"input_ids": ids, "attention_mask": torch.ones_like(ids)})
+        tokens = features["token_embeddings"][0].float().cpu().numpy()
+        # Where each token starts in ``text``; special and prefix tokens belong to no span.
+        starts = np.array([start for start, _ in encoding.offsets]) - len(self.document_prefix)
+        inside = (np.array(encoding.special_tokens_mask) == 0) & (starts >= 0)
+        if not inside.any():  # whitespace only: the special tokens stand for it
+            inside[:] = True
+        vectors = np.empty((len(spans), tokens.shape[1]), dtype=np.float32)
+        for row, (start, end) in enumerate(spans):
+            members = inside & (starts >= start) & (starts < end)
+            # A span with no token of its own (whitespace only) takes the window's mean.
+            vectors[row] = tokens[members if members.any() else inside].mean(axis=0)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         vectors = self.model.encode(

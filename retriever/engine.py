@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -22,9 +22,17 @@ from retriever.fusion import reciprocal_rank_fusion
 from retriever.generations import Generations
 from retriever.indexing import Indexer, Progress, Root
 from retriever.labelling import Labelling, label_chunks
+from retriever.late_chunking import check_pooling
 from retriever.lexical import query_terms
 from retriever.locking import WriteLock
-from retriever.manifest import check_chunker, check_fingerprint, check_settings, new_manifest
+from retriever.manifest import (
+    check_chunker,
+    check_fingerprint,
+    check_settings,
+    embedding_settings,
+    new_manifest,
+    recorded_embedding,
+)
 from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
 from retriever.models import resolve_model
 from retriever.settings import Settings
@@ -40,6 +48,9 @@ from retriever.types import (
     is_encodable,
 )
 from retriever.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from retriever.reranking import Reranker
 
 log = logging.getLogger("retriever")
 
@@ -76,6 +87,7 @@ class Retriever:
             settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens
         )
         self._searched = threading.local()
+        self._reranker: Reranker | None = None
 
     @classmethod
     def open(
@@ -145,12 +157,16 @@ class Retriever:
             labelling = Labelling.of(classify_labels, classify_template, self.settings.mlm_model)
         with self.lock.hold():
             indexer = self._indexer(progress)
-            self._remember_roots(roots)
+            given = self._remember_roots(roots)
             try:
                 report = indexer.run(roots, scopes)
             finally:
                 # Whatever committed to SQLite is published, even after an error part-way.
                 self.generations.publish(indexer.vectors)
+            if indexer.refresh and scopes is None:
+                # These roots now have vectors of the new embedding settings.
+                pending = self.store.manifest().get("reembed") or []
+                self.store.set_manifest({"reembed": [r for r in pending if r not in given]})
             self._remember_commits(roots)
             started = time.perf_counter()
             report.chunks_labelled = self._label_chunks(labelling)
@@ -210,6 +226,7 @@ class Retriever:
         timings: dict[str, float] | None = None,
         mode: SearchMode = "hybrid",
         verify: Verify = False,
+        rerank: bool = False,
     ) -> list[Hit]:
         """The ``k`` chunks that best answer ``query``, best first, among those matching
         ``filters``. ``mode``: ``hybrid`` (dense and lexical fused by reciprocal rank; the score
@@ -218,10 +235,12 @@ class Retriever:
         since it was indexed (the next best take their place), ``"flag"`` keeps them with
         ``stale=True``. A ``timings`` dict, when given, receives the milliseconds spent
         encoding the query (``encode_ms``), on the rest (``search_ms``) and, when verifying,
-        on that (``verify_ms``)."""
+        on that (``verify_ms``). With ``rerank``, the cross-encoder of the ``rerank_model``
+        setting re-scores the best ``rerank_depth`` candidates (after ``verify``), the score is
+        its relevance score, and ``rerank_ms`` is timed."""
         return [
             Hit(**{key: value for key, value in row.items() if key not in ("ordinal", "root")})
-            for row in self._ranked(query, k, filters, timings, mode, verify)
+            for row in self._ranked(query, k, filters, timings, mode, verify, rerank)
         ]
 
     def context(
@@ -233,6 +252,7 @@ class Retriever:
         tokenizer: str | None = None,
         mode: SearchMode = "hybrid",
         verify: bool = False,
+        rerank: bool = False,
     ) -> Context:
         """Passages for a prompt: the best ``k`` chunks, adjacent ones of a file merged,
         duplicates dropped, cited, and cut to ``token_budget`` tokens (counted with the
@@ -243,7 +263,7 @@ class Retriever:
         from retriever.encoder import load_text_counter
 
         count = load_text_counter(tokenizer) if tokenizer else self.encoder.count_text_tokens
-        rows = self._ranked(query, k, filters, mode=mode, verify=verify)
+        rows = self._ranked(query, k, filters, mode=mode, verify=verify, rerank=rerank)
         ranked = [RankedChunk(**_ranked_fields(row)) for row in rows]
         return assemble(ranked, token_budget, count)
 
@@ -312,6 +332,7 @@ class Retriever:
             settings={
                 "chunk_tokens": manifest.get("chunk_tokens"),
                 "chunker_version": manifest.get("chunker_version"),
+                **(recorded_embedding(manifest) or {}),
             },
             roots=manifest.get("roots") or counts["roots"],
             documents=counts["documents"],
@@ -366,6 +387,15 @@ class Retriever:
         return self._encoder
 
     @property
+    def reranker(self) -> Reranker:
+        """The cross-encoder, loaded on first use."""
+        if self._reranker is None:
+            from retriever.reranking import Reranker
+
+            self._reranker = Reranker(self.settings.rerank_model, self.settings.device)
+        return self._reranker
+
+    @property
     def chunk_tokens(self) -> int:
         recorded = self.store.manifest().get("chunk_tokens")
         if recorded:
@@ -377,10 +407,19 @@ class Retriever:
         """An indexer over a private copy of the vectors (the caller holds the write lock)."""
         manifest = self.store.manifest()
         check_chunker(manifest, str(self.directory))
-        if not manifest.get("model"):
+        embedding = embedding_settings(manifest, self.settings)
+        recorded = recorded_embedding(manifest)
+        if embedding["late_chunking"] and recorded != embedding:
+            check_pooling(self.encoder)
+        if recorded is None:
             self.store.set_manifest(
                 new_manifest(self.encoder.fingerprint, self.settings, self.encoder.precision)
             )
+        elif recorded != embedding:
+            # Recorded with the roots still to re-embed (uploaded texts keep their vectors), so
+            # an interrupted re-embedding resumes on the next run.
+            roots = manifest.get("roots", [])
+            self.store.set_manifest({"embedding": embedding, "reembed": roots})
         return Indexer(
             self.store,
             self.generations.for_writing(self._dimension()),
@@ -389,14 +428,17 @@ class Retriever:
             max_file_bytes=self.settings.max_file_bytes,
             exclude=[self.directory],
             progress=progress,
+            refresh=bool(self.store.manifest().get("reembed")),
+            **embedding,
         )
 
-    def _remember_roots(self, roots: Sequence[Root]) -> None:
+    def _remember_roots(self, roots: Sequence[Root]) -> list[str]:
         """Record what the user asked to index (a directory, or one file of it), so a later
-        re-index (`POST /v1/index`) covers exactly that."""
+        re-index (`POST /v1/index`) covers exactly that; returns it."""
         known = self.store.manifest().get("roots", [])
         given = [str(root.path) for root in roots]
         self.store.set_manifest({"roots": list(dict.fromkeys([*known, *given]))})
+        return given
 
     def _remember_commits(self, roots: Sequence[Root]) -> None:
         """Record the commit each root's work tree was at when indexed (roots outside git
@@ -471,6 +513,7 @@ class Retriever:
         timings: dict[str, float] | None = None,
         mode: SearchMode = "hybrid",
         verify: Verify = False,
+        rerank: bool = False,
     ) -> list[dict[str, Any]]:
         """Rows of the best ``k`` chunks (hit fields plus ordinal and root), best first."""
         if not isinstance(query, str) or not query.strip():
@@ -490,8 +533,11 @@ class Retriever:
             return []
         started = encoded = time.perf_counter()
         drop = verify is True or verify == "drop"
-        # Dropping stale hits needs spare candidates to take their place.
+        # Dropping stale hits needs spare candidates to take their place; the cross-encoder
+        # picks the best k of more candidates.
         wanted = min(2 * k, MAX_K) if drop else k
+        if rerank:
+            wanted = min(max(wanted, self.settings.rerank_depth), MAX_K)
         # Fusion needs more than k candidates from each side to find what both rank well.
         depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_K)
         rankings = []
@@ -527,11 +573,16 @@ class Retriever:
                 row["stale"] = (row["root"], row["path"]) in stale
             if drop:
                 found = [row for row in found if not row["stale"]]
+        verified = time.perf_counter()
+        if rerank:
+            found = self.reranker.rerank(query, found)
         if timings is not None:
             timings["encode_ms"] = round((encoded - started) * 1000, 2)
             timings["search_ms"] = round((searched - encoded) * 1000, 2)
             if verify:
-                timings["verify_ms"] = round((time.perf_counter() - searched) * 1000, 2)
+                timings["verify_ms"] = round((verified - searched) * 1000, 2)
+            if rerank:
+                timings["rerank_ms"] = round((time.perf_counter() - verified) * 1000, 2)
         return found[:k]
 
 

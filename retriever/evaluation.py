@@ -116,19 +116,22 @@ def score_query(gains: Sequence[int], relevant: int) -> dict[str, float]:
     return metrics
 
 
-def evaluate(retriever: Any, queries: Sequence[LabelledQuery], mode: str) -> EvalResult:
-    """Run every query through ``retriever.search`` in ``mode`` and average the metrics."""
+def evaluate(
+    retriever: Any, queries: Sequence[LabelledQuery], mode: str, rerank: bool = False
+) -> EvalResult:
+    """Run every query through ``retriever.search`` in ``mode`` (reranked, with ``rerank``)
+    and average the metrics."""
     per_query = []
     latencies = []
     for item in queries:
         started = time.perf_counter()
-        hits = retriever.search(item.query, k=DEPTH, mode=mode)
+        hits = retriever.search(item.query, k=DEPTH, mode=mode, rerank=rerank)
         latencies.append((time.perf_counter() - started) * 1000)
         gains = judge(hits, item.targets)
         per_query.append({"id": item.id, **score_query(gains, len(item.targets))})
     names = [name for name in per_query[0] if name != "id"]
     return EvalResult(
-        mode=mode,
+        mode=f"{mode}+rerank" if rerank else mode,
         queries=len(queries),
         metrics={name: round(statistics.fmean(q[name] for q in per_query), 4) for name in names},
         latency_ms={

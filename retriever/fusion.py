@@ -10,16 +10,21 @@ RRF_K = 60
 
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[tuple[int, float]]], limit: int, constant: int = RRF_K
+    rankings: Sequence[Sequence[tuple[int, float]]],
+    limit: int,
+    constant: int = RRF_K,
+    weights: Sequence[float] | None = None,
 ) -> list[tuple[int, float]]:
     """Fuse rankings of (id, score) pairs, best first, into the best ``limit`` (id, fused).
 
-    Fused scores are scaled so that an item ranked first by every ranking scores 1.0.
+    Each ranking contributes ``weight / (constant + rank)`` (weights default to 1). Fused scores
+    are scaled so that an item ranked first by every ranking scores 1.0.
     """
+    weights = weights or [1.0] * len(rankings)
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights, strict=True):
         for rank, (item, _) in enumerate(ranking, start=1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (constant + rank)
-    best = len(rankings) / (constant + 1)
+            fused[item] = fused.get(item, 0.0) + weight / (constant + rank)
+    best = sum(weights) / (constant + 1)
     ranked = sorted(fused.items(), key=lambda pair: pair[1], reverse=True)[:limit]
     return [(item, score / best) for item, score in ranked]

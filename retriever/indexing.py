@@ -1,9 +1,10 @@
 """Incremental indexing: discover -> load -> chunk -> encode what is new -> store.
 
 Unchanged files (same content hash) cost a read; changed files are re-chunked and only chunks
-whose text is new to the index are encoded (vectors are cached by chunk content hash). A file's
-new rows and the removal of its old rows commit in one transaction, so a failure part-way
-leaves every file either as before or as after.
+whose embedded input is new to the index are encoded. Vectors are cached by a key: the hash of
+what the encoder read for the chunk (its header and text), or with late chunking the hash of the
+chunk's window and its place in it. A file's new rows and the removal of its old rows commit in
+one transaction, so a failure part-way leaves every file either as before or as after.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexers.chunk import Chunk
+from indexers.chunk import Chunk, content_hash
 from indexers.chunking import chunk_text
 from indexers.discovery import (
     LoadedFile,
@@ -27,6 +28,7 @@ from indexers.discovery import (
     load,
 )
 from indexers.skip_rules import IGNORE_FILES
+from retriever import late_chunking
 from retriever.encoder import Encoder
 from retriever.errors import RetrieverError
 from retriever.store import DocumentUpdate, MetadataStore, PendingDocument
@@ -83,6 +85,9 @@ class Indexer:
         max_file_bytes: int,
         exclude: Sequence[Path] = (),
         progress: Progress | None = None,
+        context_header: bool = False,
+        late_chunking: bool = False,
+        refresh: bool = False,
     ) -> None:
         self.store = store
         self.vectors = vectors
@@ -92,6 +97,11 @@ class Indexer:
         self.max_file_bytes = max_file_bytes
         self.exclude = list(exclude)
         self.progress = progress or (lambda done, total, path: None)
+        # A late-chunked window carries its file's context already: no header on top.
+        self.context_header = context_header and not late_chunking
+        self.late_chunking = late_chunking
+        # Re-embed unchanged files too (the embedding settings changed).
+        self.refresh = refresh
         self.report = IndexReport()
 
     def run(
@@ -141,7 +151,8 @@ class Indexer:
                 continue
             kept.add(source.path)
             previous = stored.get(source.path)
-            if previous is not None and previous.content_hash == loaded.content_hash:
+            unchanged = previous is not None and previous.content_hash == loaded.content_hash
+            if unchanged and not self.refresh:
                 self.report.files_unchanged += 1
                 if previous.mtime_ns != source.mtime_ns:
                     self.store.touch(previous.id, source.mtime_ns)
@@ -168,39 +179,74 @@ class Indexer:
             self.report.files_skipped[s.reason] = self.report.files_skipped.get(s.reason, 0) + 1
 
     def chunk(self, text: str, path: str, language: str) -> list[Chunk]:
-        return chunk_text(text, path, language, self.chunk_tokens, self._encoder().count_tokens)
+        count = self._encoder().count_tokens
+        return chunk_text(text, path, language, self.chunk_tokens, count, self.context_header)
 
     def write(self, documents: Sequence[PendingDocument], removals: Sequence[int] = ()) -> None:
         """Encode what is new in ``documents`` and commit them, and the removal of the
         documents with row ids ``removals``, in one transaction."""
         if not documents and not removals:
             return
-        vectors = self._vectors_for([chunk for doc in documents for chunk in doc.chunks])
+        if self.late_chunking:
+            keys, vectors = self._late_vectors(documents)
+        else:
+            keys, vectors = self._chunk_vectors(documents)
         empty = np.empty((0, self.vectors.dimension), dtype=np.float32)
         updates = [
-            DocumentUpdate(
-                doc,
-                np.stack([vectors[c.content_hash] for c in doc.chunks]) if doc.chunks else empty,
-            )
-            for doc in documents
+            DocumentUpdate(doc, np.stack([vectors[k] for k in ks]) if ks else empty, ks)
+            for doc, ks in zip(documents, keys, strict=True)
         ]
         self._apply(*self.store.write(updates, removals))
         self.report.files_indexed += len(updates)
 
-    def _vectors_for(self, chunks: list[Chunk]) -> dict[str, np.ndarray]:
-        """Vectors by content hash: from the cache when known, else encoded once per text."""
-        cached = self.store.vectors_for(chunk.content_hash for chunk in chunks)
-        vectors = {h: np.frombuffer(blob, dtype=np.float32) for h, blob in cached.items()}
-        missing = {c.content_hash: c for c in chunks if c.content_hash not in vectors}
+    def _cached(self, keys: list[list[str]]) -> dict[str, np.ndarray]:
+        found = self.store.vectors_for(key for document in keys for key in document)
+        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in found.items()}
+
+    def _chunk_vectors(
+        self, documents: Sequence[PendingDocument]
+    ) -> tuple[list[list[str]], dict[str, np.ndarray]]:
+        """Each chunk embedded on its own: keys, and vectors from the cache or encoded once
+        per distinct input."""
+        keys = [[content_hash(chunk.embedded) for chunk in doc.chunks] for doc in documents]
+        vectors = self._cached(keys)
+        missing = {
+            key: chunk
+            for doc, doc_keys in zip(documents, keys, strict=True)
+            for key, chunk in zip(doc_keys, doc.chunks, strict=True)
+            if key not in vectors
+        }
         if missing:
             todo = list(missing.values())
             encoded = self._encoder().encode_documents(
-                [c.text for c in todo], [c.token_count for c in todo]
+                [c.embedded for c in todo], [c.token_count for c in todo]
             )
             vectors.update(zip(missing, encoded, strict=True))
-            self.report.chunks_encoded += len(todo)
-            self.report.tokens_encoded += sum(c.token_count for c in todo)
-        return vectors
+            self._count_encoded(todo)
+        return keys, vectors
+
+    def _late_vectors(
+        self, documents: Sequence[PendingDocument]
+    ) -> tuple[list[list[str]], dict[str, np.ndarray]]:
+        """Late chunking: keys by window, and the vectors of windows not in the cache."""
+        encoder = self._encoder()
+        plans = [
+            late_chunking.windows(doc.chunks, encoder.window_tokens, encoder.count_tokens)
+            for doc in documents
+        ]
+        keys = [[key for window in plan for key in window.keys] for plan in plans]
+        vectors = self._cached(keys)
+        for window in (window for plan in plans for window in plan):
+            window_keys = window.keys
+            if not all(key in vectors for key in window_keys):
+                encoded = late_chunking.encode(encoder, window)
+                vectors.update(zip(window_keys, encoded, strict=True))
+                self._count_encoded(window.chunks)
+        return keys, vectors
+
+    def _count_encoded(self, chunks: Sequence[Chunk]) -> None:
+        self.report.chunks_encoded += len(chunks)
+        self.report.tokens_encoded += sum(c.token_count for c in chunks)
 
     def _apply(self, added: dict[int, np.ndarray], removed: list[int]) -> None:
         self.vectors.remove(np.array(removed, dtype=np.int64))

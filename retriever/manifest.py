@@ -12,6 +12,9 @@ from retriever.models import resolve_model
 from retriever.settings import Settings
 from retriever.store import SCHEMA_VERSION
 
+#: What the vectors depend on besides the model and the chunks; a change re-encodes the index.
+EMBEDDING_SETTINGS = ("context_header", "late_chunking")
+
 
 def new_manifest(
     fingerprint: ModelFingerprint, settings: Settings, precision: str
@@ -25,6 +28,28 @@ def new_manifest(
         "precision": precision,
         "chunk_tokens": min(settings.chunk_tokens, fingerprint.max_tokens),
         "chunker_version": CHUNKER_VERSION,
+        "embedding": embedding_settings({}, settings),
+    }
+
+
+def recorded_embedding(manifest: dict[str, Any]) -> dict[str, bool] | None:
+    """How the index embeds chunks (an index from before these settings: neither); None for
+    an index with nothing in it yet."""
+    if not manifest.get("model"):
+        return None
+    recorded = manifest.get("embedding") or {}
+    return {name: bool(recorded.get(name, False)) for name in EMBEDDING_SETTINGS}
+
+
+def embedding_settings(manifest: dict[str, Any], settings: Settings) -> dict[str, bool]:
+    """How this run embeds chunks: as the settings say where given explicitly, else as the
+    index was built, else the defaults."""
+    recorded = recorded_embedding(manifest)
+    return {
+        name: getattr(settings, name)
+        if recorded is None or name in settings.model_fields_set
+        else recorded[name]
+        for name in EMBEDDING_SETTINGS
     }
 
 

@@ -96,6 +96,25 @@ class Settings(BaseSettings):
         "AMX) and on CUDA, else fp32), fp32, bf16, int8 (CPU only, dynamic quantization) or "
         "fp16 (CUDA only).",
     )
+    context_header: bool = Field(
+        False,
+        description="Embed each chunk with a short header (its path, and its symbol or heading "
+        "breadcrumb), counted in the chunk's token budget. Changing it re-encodes the index.",
+    )
+    late_chunking: bool = Field(
+        False,
+        description="Encode each file in windows as long as the model reads and mean-pool "
+        "every chunk's tokens, so a chunk's vector carries its file's context (mean-pooling "
+        "models only). Changing it re-encodes the index.",
+    )
+    rerank_model: str = Field(
+        "Alibaba-NLP/gte-reranker-modernbert-base",
+        description="Cross-encoder for searches with rerank: a hub id (local cache or hub) "
+        "or a local directory; any sentence-transformers CrossEncoder.",
+    )
+    rerank_depth: int = Field(
+        50, ge=1, le=1000, description="How many candidates the cross-encoder re-scores."
+    )
 
     @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")
     @classmethod

@@ -124,3 +124,12 @@ def rigged_masked_lm(masked_lm_dir: Path, tmp_path_factory: pytest.TempPathFacto
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_reranker(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny ModernBERT cross-encoder with random weights (tests/tiny_models.py)."""
+    from tiny_models import build_tiny_cross_encoder
+
+    texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
+    return build_tiny_cross_encoder(tmp_path_factory.mktemp("tiny-reranker"), texts)

@@ -550,3 +550,15 @@ def test_a_real_server_answers_over_http(retriever: Retriever) -> None:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def test_rerank_without_a_reranker_is_503(client) -> None:
+    api = client()
+    for route, body in [
+        ("/v1/search", {"query": "retry the upload", "rerank": True}),
+        ("/v1/context", {"query": "retry the upload", "token_budget": 200, "rerank": True}),
+    ]:
+        response = api.post(route, json=body)
+        assert response.status_code == 503
+        error = error_of(response)
+        assert error["code"] == "model_unavailable" and "reranker" in error["message"]

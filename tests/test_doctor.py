@@ -56,6 +56,19 @@ def test_a_healthy_index_passes(index_dir: Path) -> None:
     assert outcomes(index_dir) == (0, dict.fromkeys(CHECKS, "ok"))
 
 
+@pytest.mark.parametrize("embedding", ["context_header", "late_chunking"])
+def test_an_index_that_embeds_more_than_the_text_passes(
+    tmp_path: Path, minilm_dir: Path, embedding: str
+) -> None:
+    """There the stored hash is the vector key (header or window included), not the text's."""
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, "A", files=4)
+    directory = tmp_path / "index"
+    with Retriever.open(directory, model=str(minilm_dir), **{embedding: True}) as retriever:
+        retriever.index([corpus])
+    assert outcomes(directory) == (0, dict.fromkeys(CHECKS, "ok"))
+
+
 def test_derived_damage_is_found_then_repaired(index_dir: Path) -> None:
     execute(
         index_dir,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from paths import REPO
 from retriever import Hit, Retriever
 from retriever.evaluation import (
     Target,
@@ -104,3 +105,50 @@ def test_eval_command_compares_modes(tmp_path: Path, tiny_modernbert: Path) -> N
     assert results[0]["vector_recall_at_10"] == 1.0
     bad = CliRunner().invoke(app, ["eval", str(tmp_path)])
     assert bad.exit_code == 1 and "is not a dataset" in bad.stderr
+
+
+def test_eval_of_reranked_search_scores_the_reranked_order(
+    tmp_path: Path, tiny_modernbert: Path, monkeypatch
+) -> None:
+    """A hand-made case: the reranker puts the one relevant file second, so MRR@10 is 1/2."""
+    from retriever.reranking import Reranker
+
+    dataset = tmp_path / "set"
+    (dataset / "corpus").mkdir(parents=True)
+    (dataset / "corpus" / "retry.py").write_text("def retry_upload(path):\n    return path\n")
+    (dataset / "corpus" / "thumbs.md").write_text("# Thumbnails\n\nResize images.\n")
+    (dataset / "queries.jsonl").write_text(
+        json.dumps({"id": "1", "query": "retry_upload", "relevant": [{"path": "retry.py"}]})
+    )
+    monkeypatch.setattr(
+        Reranker, "scores", lambda self, query, texts: [float("Resize" in t) for t in texts]
+    )
+    monkeypatch.setattr(Reranker, "__init__", lambda self, spec, device: None)
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        retriever.index([dataset / "corpus"])
+        plain = evaluate(retriever, load_queries(dataset), "lexical")
+        reranked = evaluate(retriever, load_queries(dataset), "hybrid", rerank=True)
+    assert plain.metrics["mrr@10"] == 1.0
+    assert reranked.mode == "hybrid+rerank"
+    assert reranked.metrics["mrr@10"] == 0.5 and reranked.metrics["recall@1"] == 0.0
+    assert reranked.metrics["ndcg@10"] == round(1 / math.log2(3), 4)  # rounded as reported
+
+
+@pytest.mark.parametrize("name", ["code-docstrings-small", "prose-small"])
+def test_eval_runs_on_the_small_slices(tmp_path: Path, tiny_modernbert: Path, name: str) -> None:
+    """The CI run of `retriever eval` on a slice of each evaluation set (a smoke test: the
+    tiny model has random weights, so no score is asserted)."""
+    from typer.testing import CliRunner
+
+    from retriever.cli import app
+
+    dataset = REPO / "data" / "eval" / name
+    arguments = ["eval", str(dataset), "--index", str(tmp_path / "index"), "--json"]
+    arguments += ["--model", str(tiny_modernbert), "--compare", "dense,lexical,hybrid"]
+    result = CliRunner().invoke(app, [*arguments, "--limit", "10"])
+    assert result.exit_code == 0, result.output
+    results = json.loads(result.stdout)["results"]
+    assert [r["queries"] for r in results] == [10, 10, 10]
+    for r in results:
+        assert all(0.0 <= value <= 1.0 for value in r["metrics"].values())
+        assert r["metrics"]["recall@1"] <= r["metrics"]["recall@10"] <= r["metrics"]["recall@100"]

@@ -52,8 +52,8 @@ def index_dir(tmp_path: Path) -> Path:
     return tmp_path / "index"
 
 
-def index(index_dir: Path, model: Path, *paths: Path):
-    with Retriever.open(index_dir, model=str(model)) as retriever:
+def index(index_dir: Path, model: Path, *paths: Path, **settings):
+    with Retriever.open(index_dir, model=str(model), **settings) as retriever:
         return retriever.index(list(paths))
 
 
@@ -116,7 +116,8 @@ def test_removed_file_leaves_the_index(corpus, index_dir, tiny_modernbert):
 
 
 def test_renamed_file_reuses_its_vectors(corpus, index_dir, tiny_modernbert):
-    index(index_dir, tiny_modernbert, corpus)
+    """Without context headers (a header names the path, so a rename re-encodes)."""
+    index(index_dir, tiny_modernbert, corpus, context_header=False)
     shutil.move(corpus / "uploads.py", corpus / "transfer.py")
     report = index(index_dir, tiny_modernbert, corpus)
     assert (report.files_indexed, report.files_removed, report.chunks_encoded) == (1, 1, 0)

@@ -31,7 +31,9 @@ def test_fingerprint_describes_the_model(encoder, tiny_modernbert: Path) -> None
 def test_a_full_8192_token_chunk_is_counted_exactly_and_encoded(tmp_path, tiny_modernbert):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert), chunk_tokens=8192) as r:
+    with Retriever.open(
+        tmp_path / "index", model=str(tiny_modernbert), chunk_tokens=8192, context_header=False
+    ) as r:
         # One paragraph (no blank line) of just under 8,192 tokens: it must stay one chunk.
         text = SENTENCE
         while r.encoder.count_tokens(text + SENTENCE) <= 8192:

@@ -43,20 +43,11 @@ def _bert_style(tokenizer, mask_token: str):
     )
 
 
-def build_tiny_modernbert(directory: Path, texts: Iterable[str], max_tokens: int = 8192) -> Path:
-    """Save a 2-layer, 32-d ModernBERT with CLS pooling (like gte-modernbert) to ``directory``."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-    from transformers import ModernBertConfig, ModernBertModel
+def tiny_config(tokenizer, max_tokens: int, **extra):
+    """A 2-layer, 32-d ModernBERT configuration for ``tokenizer``."""
+    from transformers import ModernBertConfig
 
-    try:
-        from sentence_transformers.sentence_transformer import modules as models
-    except ImportError:  # sentence-transformers < 6
-        from sentence_transformers import models
-
-    torch.manual_seed(0)
-    tokenizer = train_tokenizer(texts)
-    config = ModernBertConfig(
+    return ModernBertConfig(
         vocab_size=len(tokenizer),
         hidden_size=32,
         intermediate_size=64,
@@ -70,7 +61,24 @@ def build_tiny_modernbert(directory: Path, texts: Iterable[str], max_tokens: int
         sep_token_id=tokenizer.sep_token_id,
         bos_token_id=tokenizer.cls_token_id,
         eos_token_id=tokenizer.sep_token_id,
+        **extra,
     )
+
+
+def build_tiny_modernbert(directory: Path, texts: Iterable[str], max_tokens: int = 8192) -> Path:
+    """Save a 2-layer, 32-d ModernBERT with CLS pooling (like gte-modernbert) to ``directory``."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers import ModernBertModel
+
+    try:
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers import models
+
+    torch.manual_seed(0)
+    tokenizer = train_tokenizer(texts)
+    config = tiny_config(tokenizer, max_tokens)
     raw = directory / "hf"
     ModernBertModel(config).save_pretrained(raw)
     tokenizer.save_pretrained(raw)
@@ -144,3 +152,17 @@ TINY = {
     "local_attention": 64,
     "global_attn_every_n_layers": 2,
 }
+
+
+def build_tiny_cross_encoder(directory: Path, texts: Iterable[str]) -> Path:
+    """Save a 2-layer ModernBERT cross-encoder (one relevance logit, random weights) that
+    sentence-transformers' ``CrossEncoder`` loads like gte-reranker-modernbert-base."""
+    import torch
+    from transformers import ModernBertForSequenceClassification
+
+    torch.manual_seed(0)
+    tokenizer = train_tokenizer(texts)
+    config = tiny_config(tokenizer, 1024, num_labels=1)
+    ModernBertForSequenceClassification(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory

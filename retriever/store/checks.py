@@ -53,10 +53,11 @@ def orphans(store: MetadataStore) -> list[str]:
     return found
 
 
-def identities(store: MetadataStore, dimension: int) -> list[str]:
+def identities(store: MetadataStore, dimension: int, *, text_keys: bool = True) -> list[str]:
     """Every stored id and hash recomputed from what it identifies: a document's id from its
-    root and path, a chunk's content hash from its text, its id from its document and content,
-    its vector's size from the model's dimension. A damaged row fails one of them."""
+    root and path, a chunk's content hash from its text (where ``text_keys``: the index embeds
+    the text alone), its id from its document and content, its vector's size from the model's
+    dimension. A damaged row fails one of them."""
     bad: dict[str, list[Any]] = {}
     with store.engine.connect() as connection:
         documents = connection.execute(select(DocumentRow.id, DocumentRow.doc_id, *_ROOT_PATH))
@@ -74,7 +75,9 @@ def identities(store: MetadataStore, dimension: int) -> list[str]:
                 if row.chunk_id != chunk_id:
                     bad.setdefault("chunk ids", []).append(row.id)
                 # A damaged record header can turn a text cell into another type.
-                if not isinstance(row.text, str) or row.content_hash != content_hash(row.text):
+                if not isinstance(row.text, str) or (
+                    text_keys and row.content_hash != content_hash(row.text)
+                ):
                     bad.setdefault("chunk texts", []).append(row.id)
                 if row.vector_bytes != 4 * dimension:
                     bad.setdefault("vector sizes", []).append(row.id)

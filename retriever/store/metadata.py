@@ -58,24 +58,26 @@ class PendingDocument:
 
 @dataclass(frozen=True, slots=True)
 class DocumentUpdate:
-    """A pending document with one vector per chunk: what ``write`` stores."""
+    """A pending document with one vector per chunk, and the key of what each vector was
+    computed from (see :mod:`retriever.indexing`): what ``write`` stores."""
 
     document: PendingDocument
     vectors: np.ndarray
+    keys: Sequence[str]
 
 
 def make_doc_id(root: str, path: str) -> str:
     return content_hash(f"{root}\0{path}")
 
 
-def make_chunk_ids(doc_id: str, hashes: Iterable[str]) -> list[str]:
-    """Stable ids from the content hashes of a document's chunks in order: an unchanged chunk
-    keeps its id when other chunks of its file change."""
+def make_chunk_ids(doc_id: str, keys: Iterable[str]) -> list[str]:
+    """Stable ids from the chunks' vector keys: a chunk keeps its id (and its vector) while what
+    it embeds is unchanged, whatever happens to other chunks of its file."""
     seen: dict[str, int] = {}
     ids = []
-    for chunk_hash in hashes:
-        occurrence = seen[chunk_hash] = seen.get(chunk_hash, -1) + 1
-        ids.append(content_hash(f"{doc_id}\0{chunk_hash}\0{occurrence}"))
+    for key in keys:
+        occurrence = seen[key] = seen.get(key, -1) + 1
+        ids.append(content_hash(f"{doc_id}\0{key}\0{occurrence}"))
     return ids
 
 
@@ -150,7 +152,7 @@ class MetadataStore:
             return [(row_id, root, path) for row_id, root, path in rows]
 
     def vectors_for(self, hashes: Iterable[str]) -> dict[str, bytes]:
-        """Stored vectors of chunks with these content hashes (any document): the cache."""
+        """Stored vectors by vector key (any document): the cache."""
         wanted = list(set(hashes))
         found: dict[str, bytes] = {}
         with self._session() as session:
@@ -221,16 +223,16 @@ class MetadataStore:
         inserted: list[tuple[ChunkRow, np.ndarray]] = []
         current: list[ChunkRow] = []
         chunks = update.document.chunks
-        chunk_ids = make_chunk_ids(document.doc_id, (c.content_hash for c in chunks))
-        for ordinal, (chunk_id, chunk, vector) in enumerate(
-            zip(chunk_ids, chunks, update.vectors, strict=True)
+        chunk_ids = make_chunk_ids(document.doc_id, update.keys)
+        for ordinal, (chunk_id, chunk, vector, key) in enumerate(
+            zip(chunk_ids, chunks, update.vectors, update.keys, strict=True)
         ):
             row = old.pop(chunk_id, None)
             if row is None:
                 row = ChunkRow(
                     chunk_id=chunk_id,
                     document_id=document.id,
-                    content_hash=chunk.content_hash,
+                    content_hash=key,
                     text=chunk.text,
                     vector=np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
                 )
@@ -345,18 +347,24 @@ class MetadataStore:
         if not terms:
             return []
         score = fulltext.bm25_score().label("score")
-        query = (
-            select(fulltext.fts.c.rowid, score)
-            .where(fulltext.MATCH_ALL.op("MATCH")(match_expression(terms)))
-            .order_by(score.desc())
-            .limit(limit)
+        matched = select(fulltext.fts.c.rowid.label("chunk_id"), score).where(
+            fulltext.MATCH_ALL.op("MATCH")(match_expression(terms))
         )
         if filters:
-            query = query.where(
-                fulltext.fts.c.rowid.in_(
-                    select(ChunkRow.id).join(DocumentRow).where(*_conditions(filters))
-                )
+            # Score the matches first, then filter them: given the filter inside the full-text
+            # query, SQLite probes the full-text index once per chunk the filter selects
+            # (seconds to minutes for a broad filter such as one language).
+            found = matched.cte("matched").prefix_with("MATERIALIZED")
+            query = (
+                select(found.c.chunk_id, found.c.score)
+                .join(ChunkRow, ChunkRow.id == found.c.chunk_id)
+                .join(DocumentRow)
+                .where(*_conditions(filters))
+                .order_by(found.c.score.desc())
+                .limit(limit)
             )
+        else:
+            query = matched.order_by(score.desc()).limit(limit)
         with self._session() as session:
             return [(int(chunk_id), float(value)) for chunk_id, value in session.execute(query)]
 

@@ -55,6 +55,8 @@ class ChunkRow(Base):
     start_byte: Mapped[int]
     end_byte: Mapped[int]
     token_count: Mapped[int]
+    #: The vector's key: the hash of what was embedded (header and text, or for late chunking
+    #: the chunk's span of its window), which is also the key of the vector cache.
     content_hash: Mapped[str]
     text: Mapped[str]
     vector: Mapped[bytes] = mapped_column(LargeBinary)
