@@ -13,7 +13,7 @@ import numpy as np
 
 from retriever.batching import plan_batches
 from retriever.errors import InvalidQueryError, ModelError
-from retriever.models import ResolvedModel, weights_checksum
+from retriever.models import LOADING, ResolvedModel, weights_checksum
 from retriever.precision import Precision, apply_precision, resolve_precision
 
 log = logging.getLogger("retriever")
@@ -122,9 +122,10 @@ class SentenceTransformerEncoder:
         device = pick_device(device)
         self.precision = resolve_precision(precision, device)
         try:
-            self.model = SentenceTransformer(
-                str(resolved.path), device=device, local_files_only=True
-            )
+            with LOADING:
+                self.model = SentenceTransformer(
+                    str(resolved.path), device=device, local_files_only=True
+                )
         except Exception as error:  # corrupt or incompatible weights: one clear line
             raise ModelError(f"cannot load model {resolved.name!r}: {error}") from error
         self.model.eval()

@@ -16,7 +16,7 @@ import numpy as np
 from retriever.batching import plan_batches
 from retriever.encoder import pick_device
 from retriever.errors import InvalidQueryError, ModelError
-from retriever.models import ResolvedModel
+from retriever.models import LOADING, ResolvedModel
 
 #: The mask every text may use, whatever the model's own mask token is (``<mask>``, ...).
 MASK = "[MASK]"
@@ -43,10 +43,11 @@ class MaskedLanguageModel:
 
         transformers_logging.disable_progress_bar()
         try:
-            tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True)
-            model, loading = AutoModelForMaskedLM.from_pretrained(
-                str(resolved.path), local_files_only=True, output_loading_info=True
-            )
+            with LOADING:
+                tokenizer = AutoTokenizer.from_pretrained(str(resolved.path), local_files_only=True)
+                model, loading = AutoModelForMaskedLM.from_pretrained(
+                    str(resolved.path), local_files_only=True, output_loading_info=True
+                )
         except Exception as error:  # no config, unknown architecture, damaged weights
             message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             raise ModelError(f"cannot load masked LM {resolved.name!r}: {message}") from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,12 @@ BUNDLED_ALIASES = {"minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-Mini
 HUB_TIMEOUT_SECONDS = 5.0
 #: The masked language model behind fill-mask, classify and cloze.
 DEFAULT_MASKED_LM = "answerdotai/ModernBERT-base"
+
+
+#: transformers loads a model under process-wide state (weight initialisation and tying
+#: contexts), so two threads loading at once can corrupt each other's model (a server warming
+#: its encoder while a request loads the masked LM): every load holds this lock.
+LOADING = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)

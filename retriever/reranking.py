@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from retriever.errors import ModelError
-from retriever.models import BUNDLED_ALIASES, BUNDLED_MODEL, resolve_model
+from retriever.models import BUNDLED_ALIASES, BUNDLED_MODEL, LOADING, resolve_model
 
 #: Pairs scored in one forward pass.
 BATCH_SIZE = 16
@@ -37,9 +37,10 @@ class Reranker:
         except ModelError as error:
             raise ModelError(f"reranker unavailable: {error}") from None
         try:
-            self.model = CrossEncoder(
-                str(resolved.path), device=pick_device(device), local_files_only=True
-            )
+            with LOADING:
+                self.model = CrossEncoder(
+                    str(resolved.path), device=pick_device(device), local_files_only=True
+                )
         except Exception as error:  # not a cross-encoder, or damaged weights: one clear line
             raise ModelError(f"cannot load reranker {resolved.name!r}: {error}") from error
         self.name = resolved.name

@@ -324,3 +324,21 @@ def test_cli_missing_masked_lm_is_one_line() -> None:
     assert result.exit_code == 1
     (line,) = result.stderr.strip().splitlines()
     assert "answerdotai/ModernBERT-large" in line and "RETRIEVER_MLM_MODEL" in line
+
+
+def test_models_loaded_at_once_in_threads_are_whole(
+    masked_lm_dir: Path, tiny_modernbert: Path
+) -> None:
+    """A server warms its encoder in a thread while a request loads the masked LM:
+    transformers' loading state is process-wide, so unguarded the masked LM lost its head."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from retriever.encoder import SentenceTransformerEncoder
+    from retriever.masked_lm import MaskedLanguageModel
+    from retriever.models import resolve_masked_lm, resolve_model
+
+    loads = [lambda: SentenceTransformerEncoder(resolve_model(str(tiny_modernbert)))] * 3
+    loads += [lambda: MaskedLanguageModel(resolve_masked_lm(str(masked_lm_dir)))] * 3
+    with ThreadPoolExecutor(len(loads)) as pool:
+        models = [future.result() for future in [pool.submit(load) for load in loads]]
+    assert len(models) == 6  # each load raised if its weights came out incomplete
