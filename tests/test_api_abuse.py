@@ -199,13 +199,17 @@ def test_malformed_bodies_are_client_errors(client, content: bytes) -> None:
 
 # -- schemathesis: every operation of the OpenAPI spec, generated requests, no 5xx ----------
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory, tiny_modernbert: Path, masked_lm_dir: Path):
+def api_schema(tmp_path_factory, tiny_modernbert: Path, masked_lm_dir: Path, tiny_reranker: Path):
     """A separate index: generated requests upload, delete and re-index; the masked-LM
-    endpoints get a model, so generated requests reach their code."""
+    endpoints and `rerank` get a model, so generated requests reach their code."""
     corpus = tmp_path_factory.mktemp("schema-corpus")
     write_corpus(corpus, "A", files=10)
     index_dir = tmp_path_factory.mktemp("schema") / "index"
-    models = {"model": str(tiny_modernbert), "mlm_model": str(masked_lm_dir)}
+    models = {
+        "model": str(tiny_modernbert),
+        "mlm_model": str(masked_lm_dir),
+        "rerank_model": str(tiny_reranker),
+    }
     with Retriever.open(index_dir, **models) as retriever:
         retriever.index([corpus])
         app = create_app(retriever)
