@@ -272,7 +272,21 @@ def fused_metrics(
 
 def _hit(row: list[Any]) -> Hit:
     chunk_id, path, start, end = row
-    return Hit(path, start, end, "", 0.0, "", "", None, None, chunk_id, "")
+    # Only what judging reads: the path, the lines and the id.
+    return Hit(
+        path=path,
+        start_line=start,
+        end_line=end,
+        text="",
+        score=0.0,
+        language="",
+        kind="",
+        symbol=None,
+        heading=None,
+        chunk_id=chunk_id,
+        doc_id="",
+        file_hash="",
+    )
 
 
 def fusion_sweep(config: str) -> dict[str, Any]:
