@@ -21,6 +21,7 @@ from retriever import display
 from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
 from retriever.indexing import Progress as IndexProgress
+from retriever.indexing import Root
 from retriever.mask_tasks import MaskedLM
 from retriever.settings import Settings
 
@@ -124,7 +125,7 @@ def index(
     )
     with (
         _user_errors(),
-        Retriever.open(index_dir, create=True, **settings) as retriever,
+        _open_for_writing(index_dir, paths, settings) as retriever,
         _progress() as advance,
     ):
         report = retriever.index(
@@ -380,7 +381,7 @@ def watch(
     settings = _given(model=model, watch_debounce_ms=debounce_ms)
     with (
         _user_errors(),
-        Retriever.open(index_dir, create=True, **settings) as retriever,
+        _open_for_writing(index_dir, paths, settings) as retriever,
         _progress(idle="watching") as advance,
     ):
         watcher = Watcher(
@@ -494,6 +495,16 @@ def _user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted: what was committed stays in the index")
         raise typer.Exit(130) from None
+
+
+def _open_for_writing(
+    index_dir: Path | None, paths: list[Path], settings: dict[str, Any]
+) -> Retriever:
+    """Open (or create) the index for indexing ``paths``, once they are known to exist: a
+    mistyped path must not leave an empty index behind."""
+    for path in paths:
+        Root.from_argument(path)
+    return Retriever.open(index_dir, create=True, **settings)
 
 
 @contextmanager
