@@ -110,6 +110,15 @@ def index(
             help="Pool chunk vectors from whole-file windows (re-encodes on change).",
         ),
     ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Chunk and encode on a Ray cluster: 'auto', 'ray://HOST:10001' or 'local' "
+            "(pip install 'retriever[ray]').",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or refresh) PATHS: new and changed files are added, removed files go."""
@@ -133,6 +142,7 @@ def index(
             since=since,
             classify_labels=_split(classify_labels),
             classify_template=classify_template,
+            ray=ray,
         )
     if as_json:
         display.print_json(report.to_dict())
