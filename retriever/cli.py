@@ -494,7 +494,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except RetrieverError as error:
-        err.print(f"[bold red]error:[/] {error}")
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
     except ValidationError as error:
         problem = error.errors()[0]

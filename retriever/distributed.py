@@ -116,7 +116,7 @@ class RayIndexer(Indexer):
             return super().run(roots, changed)
 
     def documents(self, files: Iterable[LoadedFile]) -> Iterator[PendingDocument]:
-        for window in _windows(files, WINDOW_CHARS):
+        for window in text_windows(files, WINDOW_CHARS):
             if self._ray is None:
                 self._ray = self._session.enter_context(ray_session(self.address))
             yield from self._window(window)
@@ -288,7 +288,7 @@ class ClusterVectors:
         return np.stack([self._vectors.pop(key) for key in keys])
 
 
-def _windows(files: Iterable[LoadedFile], chars: int) -> Iterator[list[LoadedFile]]:
+def text_windows(files: Iterable[LoadedFile], chars: int) -> Iterator[list[LoadedFile]]:
     """``files`` in order, in groups of about ``chars`` characters of text."""
     window: list[LoadedFile] = []
     size = 0
