@@ -38,9 +38,11 @@ from retriever.errors import RetrieverError
 from retriever.indexing import Indexer, Root, pending_document
 from retriever.manifest import check_fingerprint
 from retriever.models import resolve_model
+from retriever.precision import Precision
 from retriever.settings import Settings
-from retriever.store import PendingDocument
+from retriever.store import MetadataStore, PendingDocument
 from retriever.types import IndexReport
+from retriever.vectors import VectorIndex
 
 INSTALL_HINT = "pip install 'retriever[ray]'"
 #: Text sent to the cluster per window: bounds the chunks and vectors the driver holds at once.
@@ -74,7 +76,7 @@ def ray_session(address: str) -> Iterator[Any]:
     try:
         ray.init(address=address, logging_level=logging.WARNING, **options)
     except Exception as error:  # no cluster there, bad address, version mismatch, ...
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = _first_line(error)
         raise RetrieverError(f"cannot connect to Ray at {address!r}: {reason}") from None
     try:
         yield ray
@@ -87,8 +89,8 @@ class RayIndexer(Indexer):
 
     def __init__(
         self,
-        store: Any,
-        vectors: Any,
+        store: MetadataStore,
+        vectors: VectorIndex,
         encoder: Callable[[], Encoder],
         *,
         address: str,
@@ -107,13 +109,18 @@ class RayIndexer(Indexer):
         self.address = address
         self.settings = settings
         self._session = ExitStack()
-        self._ray: Any = None
+        self._ray: Any = None  # the ray module, once connected
 
     def run(
         self, roots: Sequence[Root], changed: Mapping[Root, Collection[str]] | None = None
     ) -> IndexReport:
-        with self._session:  # connected on the first changed file, disconnected at the end
-            return super().run(roots, changed)
+        # Connected at the first window of new or changed files (a run without any needs no
+        # cluster), disconnected at the end.
+        with ExitStack() as self._session:
+            try:
+                return super().run(roots, changed)
+            finally:
+                self._ray = None
 
     def documents(self, files: Iterable[LoadedFile]) -> Iterator[PendingDocument]:
         for window in text_windows(files, WINDOW_CHARS):
@@ -240,7 +247,7 @@ class EncodeChunks:
         fingerprint: dict[str, Any],
         device: str,
         batch_tokens: int,
-        precision: str,
+        precision: Precision,
         threads: int,
     ) -> None:
         import torch
@@ -253,7 +260,7 @@ class EncodeChunks:
             batch_tokens=batch_tokens,
             query_prefix=recorded.query_prefix,
             document_prefix=recorded.document_prefix,
-            precision=precision,  # type: ignore[arg-type]  (a Settings value: already checked)
+            precision=precision,
         )
         # A node with other weights under the same name must not mix its vectors in.
         check_fingerprint(recorded, self.encoder.fingerprint)
@@ -319,6 +326,9 @@ def _cluster_errors() -> Iterator[None]:
         cause: BaseException = error
         while cause.__cause__ is not None:
             cause = cause.__cause__
-        text = str(cause).strip()
-        reason = text.splitlines()[0] if text else type(cause).__name__
-        raise RetrieverError(f"distributed indexing failed: {reason}") from error
+        raise RetrieverError(f"distributed indexing failed: {_first_line(cause)}") from error
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

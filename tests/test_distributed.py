@@ -17,7 +17,7 @@ from indexers.chunk import content_hash
 from indexers.discovery import LoadedFile, SourceFile
 from retriever import Retriever, RetrieverError
 from retriever.cli import app
-from retriever.distributed import ClusterVectors, EncoderPool, text_windows
+from retriever.distributed import ClusterVectors, EncoderPool, ray_session, text_windows
 
 runner = CliRunner()
 
@@ -214,3 +214,18 @@ def test_cluster_vectors_serve_what_the_cluster_computed_and_encode_the_rest_her
 )
 def test_one_encoder_per_gpu_else_a_few_cpu_threads_each(resources, device, pool) -> None:
     assert EncoderPool.for_cluster(resources, device) == pool
+
+
+def test_an_unreachable_cluster_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ray
+
+    def unreachable(**options: Any) -> None:
+        raise ConnectionError("Could not find any running Ray instance.\nPlease start one.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", unreachable)
+    with pytest.raises(RetrieverError) as raised, ray_session("auto"):
+        pass
+    assert str(raised.value) == (
+        "cannot connect to Ray at 'auto': Could not find any running Ray instance."
+    )
