@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,30 +16,20 @@ from typer.testing import CliRunner
 
 from indexers.chunk import content_hash
 from indexers.discovery import LoadedFile, SourceFile
+from paths import SAMPLE
 from retriever import Retriever, RetrieverError
 from retriever.cli import app
 from retriever.distributed import ClusterVectors, EncoderPool, ray_session, text_windows
 
 runner = CliRunner()
 
-MODULE = '''"""Uploads."""
-
-import time
-
-
-def upload(path):
-    """Send one file."""
-    return send(path)
-
-
-def retry(path, attempts=3):
-    """Try again after a pause."""
-    for attempt in range(attempts):
-        time.sleep(2 ** attempt)
-        if upload(path):
-            return True
-    return False
-'''
+#: Sample files: code, prose, plain text.
+SAMPLE_FILES = (
+    "client/python/parcel_client/checksum.py",
+    "docs/faq.md",
+    "notes/oncall-handoff.txt",
+    "native/crc32/crc32.c",
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +37,8 @@ def cluster() -> Any:
     """A two-CPU Ray cluster in this process; the indexer uses the session as it is."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    # A cluster of its own ("local"), never one that happens to run on this machine.
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
     yield "auto"
     ray.shutdown()
 
@@ -54,11 +46,10 @@ def cluster() -> Any:
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     root = tmp_path / "corpus"
-    (root / "docs").mkdir(parents=True)
-    (root / "uploads.py").write_text(MODULE)
-    (root / "copy_of_uploads.py").write_text(MODULE)  # the same chunks: encoded once
-    (root / "docs" / "guide.md").write_text("# Guide\n\nInstall it.\n\n## Usage\n\nRun it.\n")
-    (root / "notes.txt").write_text("Plain notes.\n\nSecond paragraph.\n")
+    for name in SAMPLE_FILES:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SAMPLE / name, root / name)
+    shutil.copy(SAMPLE / SAMPLE_FILES[0], root / "copy_of_checksum.py")  # same chunks: encoded once
     (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")  # skipped
     return root
 
@@ -108,18 +99,21 @@ def test_a_ray_index_is_the_local_index_before_and_after_changes(
     local, distributed = tmp_path / "local", tmp_path / "ray"
     first = index(local, minilm_dir, corpus)
     assert index(distributed, minilm_dir, corpus, ray=cluster) == first
-    assert first["files_indexed"] == 4 and first["files_skipped"] == {"binary": 1}
+    assert first["files_indexed"] == 5 and first["files_skipped"] == {"binary": 1}
     assert first["chunks_encoded"] < first["chunks_added"]  # the copy's chunks came from the cache
     assert_same_index(local, distributed)
 
     # One function edited (its neighbours keep their vectors), a file added, one gone, one moved.
-    (corpus / "uploads.py").write_text(MODULE.replace("Send one file.", "Send one file now."))
-    (corpus / "docs" / "faq.md").write_text("# FAQ\n\nAsk away.\n")
-    (corpus / "notes.txt").unlink()
-    (corpus / "docs" / "guide.md").rename(corpus / "guide.md")
+    checksum = corpus / SAMPLE_FILES[0]
+    checksum.write_text(
+        checksum.read_text().replace("Digest of one part,", "The digest of a part,")
+    )
+    (corpus / "docs" / "new.md").write_text("# New\n\nJust added.\n")
+    (corpus / "notes" / "oncall-handoff.txt").unlink()
+    (corpus / "docs" / "faq.md").rename(corpus / "faq.md")
     second = index(local, minilm_dir, corpus)
     assert index(distributed, minilm_dir, corpus, ray=cluster) == second
-    assert second["files_unchanged"] == 1 and second["files_removed"] == 2
+    assert second["files_unchanged"] == 2 and second["files_removed"] == 2
     assert 0 < second["chunks_encoded"] < second["chunks_added"]
     assert_same_index(local, distributed)
 
@@ -131,7 +125,7 @@ def test_cli_index_with_ray_and_unchanged_files_never_reach_the_cluster(
     args = ["index", str(corpus), "--index", index_dir, "--model", str(minilm_dir), "--json"]
     result = runner.invoke(app, [*args, "--ray", cluster])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["files_indexed"] == 4
+    assert json.loads(result.stdout)["files_indexed"] == 5
 
     def no_cluster(address: str) -> None:
         raise AssertionError("connected to Ray with nothing to send")
@@ -140,7 +134,7 @@ def test_cli_index_with_ray_and_unchanged_files_never_reach_the_cluster(
     result = runner.invoke(app, [*args, "--ray", cluster])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["files_unchanged"] == 4 and report["chunks_encoded"] == 0
+    assert report["files_unchanged"] == 5 and report["chunks_encoded"] == 0
 
 
 def test_without_ray_the_flag_says_how_to_install_it(
