@@ -63,8 +63,8 @@ def index(index_dir: Path, model: Path, corpus: Path, **options: Any) -> dict[st
 
 
 def contents(index_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any], np.ndarray]:
-    """Everything stored: documents with their chunks, the status counts and generation, and
-    the vectors with their row ids."""
+    """Everything stored: documents with their chunks; the status counts, generation, row ids
+    and manifest; the vectors."""
     with Retriever.open(index_dir, create=False) as retriever:
         documents = [
             {
@@ -75,6 +75,7 @@ def contents(index_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any], np.
             for doc in retriever.documents(limit=1000).documents
         ]
         status = retriever.status().to_dict()
+        manifest = {k: v for k, v in retriever.store.manifest().items() if k != "created_at"}
         rows = [
             (ids, np.stack([np.frombuffer(blob, dtype=np.float32) for blob in blobs]))
             for ids, blobs in retriever.store.iter_vectors()
@@ -82,7 +83,7 @@ def contents(index_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any], np.
     summary = {key: status[key] for key in ("documents", "chunks", "skipped_files", "generation")}
     ids = np.concatenate([ids for ids, _ in rows])
     vectors = np.concatenate([vectors for _, vectors in rows])
-    return documents, summary | {"row_ids": ids.tolist()}, vectors
+    return documents, summary | {"row_ids": ids.tolist(), "manifest": manifest}, vectors
 
 
 def assert_same_index(local: Path, distributed: Path) -> None:
