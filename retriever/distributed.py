@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
@@ -64,9 +65,19 @@ def import_ray() -> Any:
     return ray
 
 
+def check_address(address: str) -> None:
+    """Refuse a Ray Client address: Ray Data's executor needs a driver on the cluster (with
+    Ray 2.60 it fails over Ray Client in its own code)."""
+    if address.startswith("ray://"):
+        raise RetrieverError(
+            "Ray Data does not run over Ray Client (ray://): run `retriever index --ray auto` "
+            "on a node of the cluster, e.g. through `ray job submit`"
+        )
+
+
 @contextmanager
 def ray_session(address: str) -> Iterator[Any]:
-    """Ray, connected to ``address`` (as ``ray.init`` takes it: ``auto``, ``ray://host:port``,
+    """Ray, connected to ``address`` (as ``ray.init`` takes it: ``auto``, ``HOST:PORT``,
     ``local``) until the block ends. A session the caller opened already is used as it is."""
     ray = import_ray()
     if ray.is_initialized():
@@ -102,6 +113,7 @@ class RayIndexer(Indexer):
                 "--ray does not support late chunking yet: index without --ray, "
                 "or with --no-late-chunking"
             )
+        check_address(address)
         import_ray()  # fail before any work when Ray is missing
         self._computed = ClusterVectors(encoder)
         super().__init__(store, vectors, lambda: self._computed, **options)
@@ -165,7 +177,7 @@ class RayIndexer(Indexer):
             },
         )
         chunked: list[list[Chunk]] = [[] for _ in files]
-        with _cluster_errors():
+        with cluster_errors():
             for row in _quiet(dataset).iter_rows():
                 chunked[row["order"]] = [Chunk(**fields) for fields in json.loads(row["chunks"])]
         return chunked
@@ -191,7 +203,7 @@ class RayIndexer(Indexer):
                 "threads": pool.cpus,
             },
         )
-        with _cluster_errors():
+        with cluster_errors():
             for batch in _quiet(dataset).iter_batches(batch_format="numpy", batch_size=None):
                 yield [str(key) for key in batch["key"]], batch["vector"]
 
@@ -317,16 +329,35 @@ def _quiet(dataset: Any) -> Any:
 
 
 @contextmanager
-def _cluster_errors() -> Iterator[None]:
-    """A task or actor that failed on the cluster, as one clear line: the innermost error
+def cluster_errors() -> Iterator[None]:
+    """A task or actor that failed on the cluster, as one clear line: the worker's own error
     (what went wrong), not Ray's wrapping of it."""
     try:
         yield
     except Exception as error:
-        cause: BaseException = error
-        while cause.__cause__ is not None:
-            cause = cause.__cause__
-        raise RetrieverError(f"distributed indexing failed: {_first_line(cause)}") from error
+        raise RetrieverError(f"distributed indexing failed: {_worker_error(error)}") from error
+
+
+#: A traceback's last line, ``module.SomeError: message``: how Ray passes a worker's error on
+#: (as text; the exception object itself often stays on the worker).
+_ERROR_LINE = re.compile(
+    r"^(?P<module>(?:\w+\.)*)(?P<name>\w*(?:Error|Exception)): (?P<text>.+)$", re.M
+)
+
+
+def _worker_error(error: BaseException) -> str:
+    """The first error Ray's text names that is not Ray's own (retriever's errors by their
+    message alone), else the first line of the innermost error with a message."""
+    chain = [error]
+    while chain[-1].__cause__ is not None:
+        chain.append(chain[-1].__cause__)
+    for found in _ERROR_LINE.finditer("\n".join(str(link) for link in chain)):
+        if found["module"] == "retriever.errors.":
+            return found["text"]
+        if not found["module"].startswith("ray."):
+            return f"{found['name']}: {found['text']}"
+    innermost = next((e for e in reversed(chain) if str(e).strip()), error)
+    return f"{type(innermost).__name__}: {_first_line(innermost)}"
 
 
 def _first_line(error: BaseException) -> str:

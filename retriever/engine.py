@@ -145,8 +145,8 @@ class Retriever:
         With ``classify_labels``, every chunk is tagged with the label that fits it best (see
         :meth:`classify`), filterable as ``label``; later runs label new chunks the same way.
 
-        With ``ray``, a Ray address as ``ray.init`` takes it (``auto``, ``ray://host:10001``,
-        ``local``), new and changed files are chunked and encoded on that cluster (see
+        With ``ray``, a Ray address as ``ray.init`` takes it (``auto``, ``host:6379``,
+        ``local``; not Ray Client's ``ray://``), new and changed files are chunked and encoded on that cluster (see
         :mod:`retriever.distributed`); the index comes out the same."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")

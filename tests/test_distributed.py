@@ -17,9 +17,15 @@ from typer.testing import CliRunner
 from indexers.chunk import content_hash
 from indexers.discovery import LoadedFile, SourceFile
 from paths import SAMPLE
-from retriever import Retriever, RetrieverError
+from retriever import ModelMismatchError, Retriever, RetrieverError
 from retriever.cli import app
-from retriever.distributed import ClusterVectors, EncoderPool, ray_session, text_windows
+from retriever.distributed import (
+    ClusterVectors,
+    EncoderPool,
+    cluster_errors,
+    ray_session,
+    text_windows,
+)
 
 runner = CliRunner()
 
@@ -224,3 +230,38 @@ def test_an_unreachable_cluster_is_one_line(monkeypatch: pytest.MonkeyPatch) -> 
     assert str(raised.value) == (
         "cannot connect to Ray at 'auto': Could not find any running Ray instance."
     )
+
+
+def test_a_failure_on_the_cluster_is_the_workers_error_in_one_line(cluster: str) -> None:
+    import ray
+
+    def chunk_badly(batch):
+        raise ModelMismatchError("model 'x' does not match the index: dimension was 384")
+
+    class Unloadable:
+        def __init__(self) -> None:
+            raise OSError("no space left on device")
+
+        def __call__(self, batch):
+            return batch
+
+    rows = ray.data.from_items([{"n": 1}])
+    failing_task = rows.map_batches(chunk_badly)
+    failing_actor = rows.map_batches(Unloadable, compute=ray.data.ActorPoolStrategy(size=1))
+    with pytest.raises(RetrieverError) as task, cluster_errors():
+        list(failing_task.iter_rows())
+    with pytest.raises(RetrieverError) as actor, cluster_errors():
+        list(failing_actor.iter_rows())
+    assert str(task.value) == (
+        "distributed indexing failed: model 'x' does not match the index: dimension was 384"
+    )
+    assert str(actor.value) == "distributed indexing failed: OSError: no space left on device"
+
+
+def test_ray_client_addresses_are_refused_before_any_work(
+    corpus: Path, tmp_path: Path, minilm_dir: Path
+) -> None:
+    with Retriever.open(tmp_path / "index", model=str(minilm_dir)) as retriever:
+        with pytest.raises(RetrieverError, match="does not run over Ray Client"):
+            retriever.index([corpus], ray="ray://head:10001")
+        assert retriever.status().documents == 0
