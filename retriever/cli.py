@@ -115,7 +115,7 @@ def index(
         typer.Option(
             "--ray",
             metavar="ADDRESS",
-            help="Chunk and encode on a Ray cluster: 'auto', 'HOST:6379' or 'local' "
+            help="Chunk and encode on a Ray cluster: 'auto' (run on a node of it) or 'local' "
             "(pip install 'retriever[ray]').",
         ),
     ] = None,

@@ -146,8 +146,9 @@ class Retriever:
         :meth:`classify`), filterable as ``label``; later runs label new chunks the same way.
 
         With ``ray``, a Ray address as ``ray.init`` takes it (``auto``, ``host:6379``,
-        ``local``; not Ray Client's ``ray://``), new and changed files are chunked and encoded
-        on that cluster (see :mod:`retriever.distributed`); the index comes out the same."""
+        ``local``; not Ray Client's ``ray://``: this process runs on a node of the cluster), new
+        and changed files are chunked and encoded on that cluster (see
+        :mod:`retriever.distributed`); the index comes out the same."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         if changed is not None and since is not None:
