@@ -111,6 +111,15 @@ def index(
             help="Pool chunk vectors from whole-file windows (re-encodes on change).",
         ),
     ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Chunk and encode on a Ray cluster: 'auto' (run on a node of it) or 'local' "
+            "(pip install 'retriever[ray]').",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or refresh) PATHS: new and changed files are added, removed files go."""
@@ -134,6 +143,7 @@ def index(
             since=since,
             classify_labels=_split(classify_labels),
             classify_template=classify_template,
+            ray=ray,
         )
     if as_json:
         display.print_json(report.to_dict())
@@ -485,7 +495,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except RetrieverError as error:
-        err.print(f"[bold red]error:[/] {error}")
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
     except ValidationError as error:
         problem = error.errors()[0]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -132,6 +133,7 @@ class Retriever:
         since: str | None = None,
         classify_labels: Sequence[str] | None = None,
         classify_template: str | None = None,
+        ray: str | None = None,
     ) -> IndexReport:
         """Index (or refresh) ``paths``: new and changed files are added, removed files go.
 
@@ -141,7 +143,12 @@ class Retriever:
         untracked files) are looked at. Either way nothing else is read.
 
         With ``classify_labels``, every chunk is tagged with the label that fits it best (see
-        :meth:`classify`), filterable as ``label``; later runs label new chunks the same way."""
+        :meth:`classify`), filterable as ``label``; later runs label new chunks the same way.
+
+        With ``ray``, a Ray address as ``ray.init`` takes it (``auto``, ``host:6379``,
+        ``local``; not Ray Client's ``ray://``: this process runs on a node of the cluster), new
+        and changed files are chunked and encoded on that cluster (see
+        :mod:`retriever.distributed`); the index comes out the same."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         if changed is not None and since is not None:
@@ -156,7 +163,7 @@ class Retriever:
         if classify_labels:
             labelling = Labelling.of(classify_labels, classify_template, self.settings.mlm_model)
         with self.lock.hold():
-            indexer = self._indexer(progress)
+            indexer = self._indexer(progress, ray)
             given = self._remember_roots(roots)
             try:
                 report = indexer.run(roots, scopes)
@@ -403,8 +410,9 @@ class Retriever:
         return min(self.settings.chunk_tokens, self.encoder.fingerprint.max_tokens)
 
     # -- internals --------------------------------------------------------------------------
-    def _indexer(self, progress: Progress | None) -> Indexer:
-        """An indexer over a private copy of the vectors (the caller holds the write lock)."""
+    def _indexer(self, progress: Progress | None, ray: str | None = None) -> Indexer:
+        """An indexer over a private copy of the vectors (the caller holds the write lock);
+        with ``ray``, one that chunks and encodes on the Ray cluster at that address."""
         manifest = self.store.manifest()
         check_chunker(manifest, str(self.directory))
         embedding = embedding_settings(manifest, self.settings)
@@ -420,7 +428,12 @@ class Retriever:
             # an interrupted re-embedding resumes on the next run.
             roots = manifest.get("roots", [])
             self.store.set_manifest({"embedding": embedding, "reembed": roots})
-        return Indexer(
+        make: Callable[..., Indexer] = Indexer
+        if ray is not None:
+            from retriever.distributed import RayIndexer
+
+            make = partial(RayIndexer, address=ray, settings=self.settings)
+        return make(
             self.store,
             self.generations.for_writing(self._dimension()),
             lambda: self.encoder,
