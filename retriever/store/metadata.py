@@ -249,8 +249,10 @@ class SQLStore:
 
         Returns the new rows' vectors by id and the ids of removed chunk rows.
         """
-        added: dict[int, np.ndarray] = {}
         removed: list[int] = []
+        new: list[dict[str, Any]] = []  # chunk rows to insert, all documents at once
+        new_paths: list[str] = []  # their documents' paths
+        kept: list[tuple[str, ChunkRow]] = []  # (path, row) of chunks that stay
         with self._session.begin() as session:
             # Locked in one order (sorted) by every writer, so two writers never deadlock.
             doomed = (
@@ -283,20 +285,35 @@ class SQLStore:
                 document.content_hash = change.content_hash
                 document.indexed_at = time.time()
                 session.flush()
-                new_rows, gone = self._sync_chunks(session, document, update)
-                added.update(new_rows)
+                document_new, document_kept, gone = self._sync_chunks(session, document, update)
+                new += document_new
+                new_paths += [document.path] * len(document_new)
+                kept += [(document.path, row) for row in document_kept]
                 removed += gone
+            session.flush()
+            new_ids = self._insert_chunks(session, new)
+            # Kept chunks are re-indexed too: their symbol or heading may have changed.
+            self._remove_terms(session, [row.id for _, row in kept] + removed)
+            self._add_terms(
+                session,
+                [terms_row(r.id, r.text, path, r.symbol, r.heading) for path, r in kept]
+                + [
+                    terms_row(i, r["text"], path, r["symbol"], r["heading"])
+                    for i, r, path in zip(new_ids, new, new_paths, strict=True)
+                ],
+            )
             if removals:
                 removed += self._drop_chunks(session, removals)
                 session.execute(delete(DocumentRow).where(DocumentRow.id.in_(removals)))
             self._bump_version(session)
-        return added, removed
+        return {i: row["vector"] for i, row in zip(new_ids, new, strict=True)}, removed
 
     def _sync_chunks(
         self, session: Session, document: DocumentRow, update: DocumentUpdate
-    ) -> tuple[dict[int, np.ndarray], list[int]]:
-        """Make the document's chunk rows match ``update``: rows of unchanged chunks stay (with
-        their ids and vectors, positions updated); new chunks are inserted; the rest deleted."""
+    ) -> tuple[list[dict[str, Any]], list[ChunkRow], list[int]]:
+        """Match the document's chunk rows to ``update``: rows of unchanged chunks stay (with
+        their ids and vectors, positions updated), the rest are deleted. Returns the rows to
+        insert for new chunks, the rows kept and the ids deleted."""
         old = {
             row.chunk_id: row
             for row in session.scalars(select(ChunkRow).where(ChunkRow.document_id == document.id))
@@ -327,22 +344,7 @@ class SQLStore:
         gone = [row.id for row in old.values()]
         if gone:
             session.execute(delete(ChunkRow).where(ChunkRow.id.in_(gone)))
-        session.flush()
-        new_ids = self._insert_chunks(session, new)
-        current = [(row.id, row.text, row.symbol, row.heading) for row in kept] + [
-            (row_id, row["text"], row["symbol"], row["heading"])
-            for row_id, row in zip(new_ids, new, strict=True)
-        ]
-        # Kept chunks are re-indexed too: their symbol or heading may have changed.
-        self._remove_terms(session, [row.id for row in kept] + gone)
-        self._add_terms(
-            session,
-            [
-                terms_row(i, text, document.path, symbol, heading)
-                for i, text, symbol, heading in current
-            ],
-        )
-        return {i: row["vector"] for i, row in zip(new_ids, new, strict=True)}, gone
+        return new, kept, gone
 
     def _drop_chunks(self, session: Session, document_ids: Sequence[int]) -> list[int]:
         ids = list(

@@ -33,7 +33,7 @@ def open_store(url: str, *, create: bool) -> PostgresStore:
     """The store at ``url``, its schema at the newest revision; with ``create``, a new index
     where the database has none. A bad URL or a server out of reach is one clear error."""
     parsed = database_url(url)
-    location = make_url(url).render_as_string(hide_password=True)
+    location = _without_password(url)
     engine = create_engine(parsed, pool_pre_ping=True)
     event.listen(engine, "handle_error", _report_failure(location))
     try:
@@ -54,11 +54,15 @@ def open_store(url: str, *, create: bool) -> PostgresStore:
 def database_url(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise RetrieverError(f"not a database URL: {url!r}") from None
+    except (ArgumentError, ValueError) as error:
+        raise RetrieverError(f"not a database URL: {url!r} ({error})") from None
     if parsed.get_backend_name() != "postgresql":
         raise RetrieverError(f"not a PostgreSQL URL: {parsed.render_as_string()}")
     return parsed.set(drivername="postgresql+psycopg")
+
+
+def _without_password(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _report_failure(location: str) -> Any:
