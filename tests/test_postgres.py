@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from indexers.chunk import Chunk, content_hash
 from kill_loop import child_environment, write_corpus
-from retriever import Retriever
+from retriever import InvalidQueryError, Retriever
 from retriever.cli import app
 from retriever.store import DocumentUpdate, PendingDocument
 from retriever.store.postgres import open_postgres, schema
@@ -94,6 +94,8 @@ def test_the_schema_is_versioned_and_vectors_typed_on_first_write(
         assert query(postgres_url, VECTOR_TYPE) == [("vector",)]  # no dimension before a model
         (tmp_path / "a.md").write_text("# A\n\nSome text.\n")
         retriever.index([tmp_path / "a.md"])
+        with pytest.raises(InvalidQueryError, match="NUL"):  # text PostgreSQL cannot hold
+            retriever.upsert_text("b.md", "# B\n\nnot\0text\n")
     assert query(postgres_url, VECTOR_TYPE) == [("vector(32)",)]
     indexes = query(postgres_url, "SELECT indexdef FROM pg_indexes WHERE tablename = 'chunks'")
     assert any("hnsw (vector vector_ip_ops)" in definition for (definition,) in indexes)

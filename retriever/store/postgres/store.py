@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, array
 from sqlalchemy.orm import Session
 
+from retriever.errors import InvalidQueryError
 from retriever.store.metadata import Executor, SQLStore
 from retriever.store.models import ChunkRow, DocumentRow
 from retriever.store.postgres import schema
@@ -120,6 +121,9 @@ class PostgresStore(SQLStore):
         """``COPY`` in binary, with row ids drawn from the chunks' sequence beforehand."""
         if not rows:
             return []
+        if any("\0" in row["text"] for row in rows):
+            # Only uploaded text can hold one: discovery skips files with NUL bytes as binary.
+            raise InvalidQueryError("PostgreSQL cannot store text with NUL characters")
         self._typed(session, len(rows[0]["vector"]))
         ids = list(
             session.scalars(
