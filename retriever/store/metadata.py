@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,7 +105,7 @@ def terms_row(
     }
 
 
-class SQLStore:
+class SQLStore(ABC):
     """Reads and writes shared by both dialects. A subclass creates the engine and schema and
     gives what differs: the lexical table and its query, path globs, how chunk rows and
     vectors are stored, and how concurrent writers are kept apart."""
@@ -122,28 +123,32 @@ class SQLStore:
         self.engine.dispose()
 
     # -- what each dialect gives -------------------------------------------------------------
+    @abstractmethod
     def glob(self, column: Any, pattern: str) -> ColumnElement[bool]:
         """``column`` matches the glob ``pattern`` (``*``, ``?``, ``[...]``; case-sensitive)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def lexical_query(self, terms: list[str], filters: Filters | None, limit: int) -> Select:
         """(chunk_id, score) of the best ``limit`` matches of any of ``terms``, best first."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def vector_size(self) -> ColumnElement[int]:
         """A chunk's stored vector size in bytes (4 per float32 component)."""
-        raise NotImplementedError
+        ...
 
-    def size_bytes(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def size_bytes(self) -> int: ...
 
     def _vector_bytes(self, stored: Any) -> bytes:
         """A vector as read from the database, as float32 bytes."""
         return stored
 
+    @abstractmethod
     def _serialise(self, session: Session, keys: Sequence[str]) -> None:
         """Make other writers wait until this transaction ends before they write ``keys``
-        (documents, manifest entries); nothing where one writer at a time is the rule."""
+        (documents, manifest entries)."""
 
     def _insert_chunks(self, session: Session, rows: list[dict[str, Any]]) -> list[int]:
         """Insert chunk rows (``vector`` a float32 array); their row ids, in order."""
@@ -160,6 +165,7 @@ class SQLStore:
         if chunk_ids:
             session.execute(delete(self.terms).where(self.terms.c.rowid.in_(chunk_ids)))
 
+    @abstractmethod
     def check_terms(self, connection: Connection) -> None:
         """The lexical table's own structure check, where the database has one (raises)."""
 

@@ -3,6 +3,7 @@ file lock), the lexical table in FTS5, and the rows of the FAISS generations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, create_engine, delete, event, func
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
 
 from retriever.errors import CorruptIndexError, StorageError
 from retriever.lexical import match_expression
@@ -74,6 +76,9 @@ class SQLiteStore(SQLStore):
         return sum(f.stat().st_size for f in self.path.parent.iterdir() if f.is_file())
 
     # -- the lexical table --------------------------------------------------------------------
+    def _serialise(self, session: Session, keys: Sequence[str]) -> None:
+        """Nothing: one writer at a time holds the index's file lock."""
+
     def check_terms(self, connection: Connection) -> None:
         """FTS5's own structure check (a damaged table raises)."""
         connection.execute(sql("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')"))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Connection,
     Engine,
     MetaData,
     Select,
@@ -100,6 +101,9 @@ class PostgresStore(SQLStore):
                 .where(*self.conditions(filters))
             )
         return found.order_by(score.desc(), terms.c.rowid).limit(limit)
+
+    def check_terms(self, connection: Connection) -> None:
+        """Nothing beyond the row comparison: PostgreSQL checks its own indexes."""
 
     def vector_size(self) -> ColumnElement[int]:
         return func.vector_dims(ChunkRow.vector) * 4
