@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL, array
 from sqlalchemy.orm import Session
 
 from retriever.errors import InvalidQueryError
-from retriever.store.metadata import Executor, SQLStore
+from retriever.store.metadata import DocumentUpdate, Executor, SQLStore
 from retriever.store.models import ChunkRow, DocumentRow
 from retriever.store.postgres import schema
 from retriever.types import Filters
@@ -83,6 +83,21 @@ class PostgresStore(SQLStore):
         super().__init__(engine, location)
         self._dimension: int | None = None
 
+    def write(
+        self, updates: Sequence[DocumentUpdate], removals: Sequence[int] = ()
+    ) -> tuple[dict[int, np.ndarray], list[int]]:
+        if updates and self._dimension is None:
+            self._type_vectors(updates[0].vectors.shape[1])
+        return super().write(updates, removals)
+
+    def _type_vectors(self, dimension: int) -> None:
+        """Give the vector column its dimension and HNSW index (the first writer does), in a
+        transaction of its own: inside a write, it would wait for other writers' locks on the
+        chunks while they wait for it."""
+        with self._session.begin() as session:
+            schema.type_vectors(session, dimension)
+        self._dimension = dimension
+
     def glob(self, column: Any, pattern: str) -> ColumnElement[bool]:
         return column.regexp_match(glob_pattern(pattern))
 
@@ -128,7 +143,6 @@ class PostgresStore(SQLStore):
         if any("\0" in row["text"] for row in rows):
             # Only uploaded text can hold one: discovery skips files with NUL bytes as binary.
             raise InvalidQueryError("PostgreSQL cannot store text with NUL characters")
-        self._typed(session, len(rows[0]["vector"]))
         ids = list(
             session.scalars(
                 select(func.nextval(func.pg_get_serial_sequence("chunks", "id"))).select_from(
@@ -147,13 +161,6 @@ class PostgresStore(SQLStore):
         if rows:
             records = ([row[name] for name in _TERMS_COLUMNS] for row in rows)
             _copy(session, "chunk_terms", _TERMS_COLUMNS, ["int8", *["text"] * 4], records)
-
-    def _typed(self, session: Session, dimension: int) -> None:
-        """The vector column has its dimension and HNSW index (made by the first writer)."""
-        if self._dimension is None:
-            self._dimension = schema.vector_dimension(session)
-            if self._dimension is None:
-                schema.type_vectors(session, dimension)
 
 
 def glob_pattern(glob: str) -> str:
