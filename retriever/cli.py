@@ -38,8 +38,11 @@ app = typer.Typer(
 err = display.err
 
 IndexOption = Annotated[
-    Path | None,
-    typer.Option("--index", help="Index directory [env: RETRIEVER_INDEX; default: .retriever]"),
+    str | None,
+    typer.Option(
+        "--index",
+        help="Index directory, or a postgresql:// URL [env: RETRIEVER_INDEX; default: .retriever]",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 MlmOption = Annotated[

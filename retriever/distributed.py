@@ -40,10 +40,10 @@ from retriever.indexing import Indexer, Root, pending_document
 from retriever.manifest import check_fingerprint
 from retriever.models import resolve_model
 from retriever.precision import Precision
+from retriever.protocols import MetadataStore, VectorWriter
 from retriever.settings import Settings
-from retriever.store import MetadataStore, PendingDocument
+from retriever.store import PendingDocument
 from retriever.types import IndexReport
-from retriever.vectors import VectorIndex
 
 INSTALL_HINT = "pip install 'retriever[ray]'"
 #: Text sent to the cluster per window: bounds the chunks and vectors the driver holds at once.
@@ -101,7 +101,7 @@ class RayIndexer(Indexer):
     def __init__(
         self,
         store: MetadataStore,
-        vectors: VectorIndex,
+        vectors: VectorWriter,
         encoder: Callable[[], Encoder],
         *,
         address: str,

@@ -15,21 +15,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from retriever import ann
 from retriever.errors import CorruptIndexError, IndexLockedError, StorageError
-from retriever.locking import WriteLock
-from retriever.store import GenerationRow, MetadataStore
+from retriever.locking import FileLock
+from retriever.protocols import Ranking, VectorState
+from retriever.store import GenerationRow, SQLiteStore
+from retriever.types import Filters
 from retriever.vectors import VectorIndex, generation_file, remove_stale_generations
 
 log = logging.getLogger("retriever")
 
 
 class Generations:
-    def __init__(self, directory: Path, store: MetadataStore, lock: WriteLock) -> None:
+    def __init__(self, directory: Path, store: SQLiteStore, lock: FileLock) -> None:
         self.directory = directory
         self.store = store
         self.lock = lock
@@ -38,7 +43,7 @@ class Generations:
         self._guard = threading.RLock()
 
     @property
-    def number(self) -> int | None:
+    def generation(self) -> int | None:
         """The generation now served (None before the first publish)."""
         return self._number
 
@@ -56,6 +61,17 @@ class Generations:
                 if rebuilt_at is not None:
                     self._persist(vectors, rebuilt_at)
             return self._served
+
+    @contextmanager
+    def snapshot(self, dimension: int) -> Iterator[GenerationView]:
+        """The generation now served: a search reads only what it holds."""
+        yield GenerationView(self.serving(dimension), self.store)
+
+    def state(self) -> VectorState:
+        newest = self.store.current_generation()
+        if newest is None:
+            return VectorState(None, 0)
+        return VectorState(newest.generation, newest.vector_count)
 
     def for_writing(self, dimension: int) -> VectorIndex:
         """A private copy for a writer (who holds the lock) to change and then publish."""
@@ -173,3 +189,26 @@ class Generations:
                 yield ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dimension)
 
         return VectorIndex(dimension, ann.build(dimension, pages)), version
+
+
+class GenerationView:
+    """A search over one generation: dense from its FAISS index, lexical from SQLite as it is
+    now but kept to the chunks the generation holds, so a search never mixes two states."""
+
+    def __init__(self, vectors: VectorIndex, store: SQLiteStore) -> None:
+        self.vectors = vectors
+        self.store = store
+        self.generation = vectors.generation
+
+    def dense(self, query: np.ndarray, k: int, filters: Filters | None) -> Ranking:
+        allowed = self.store.chunk_ids_matching(filters) if filters else None
+        return self.vectors.search(query, k, allowed)
+
+    def lexical(self, terms: list[str], filters: Filters | None, k: int) -> Ranking:
+        found = self.store.lexical(terms, filters, k)
+        known = self.vectors.contains([chunk_id for chunk_id, _ in found])
+        return [pair for pair, kept in zip(found, known, strict=True) if kept]
+
+    def hits(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        # A chunk deleted since this generation was published is absent: the caller skips it.
+        return self.store.hits(ids)

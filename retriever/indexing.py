@@ -31,9 +31,9 @@ from indexers.skip_rules import IGNORE_FILES
 from retriever import late_chunking
 from retriever.encoder import Encoder
 from retriever.errors import RetrieverError
-from retriever.store import DocumentUpdate, MetadataStore, PendingDocument, StoredDocument
+from retriever.protocols import MetadataStore, VectorWriter
+from retriever.store import DocumentUpdate, PendingDocument, StoredDocument
 from retriever.types import IndexReport
-from retriever.vectors import VectorIndex
 
 #: Called with (files done, files total, current path) as indexing goes.
 Progress = Callable[[int, int, str], None]
@@ -78,7 +78,7 @@ class Indexer:
     def __init__(
         self,
         store: MetadataStore,
-        vectors: VectorIndex,
+        vectors: VectorWriter,
         encoder: Callable[[], Encoder],
         *,
         chunk_tokens: int,

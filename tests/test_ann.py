@@ -105,7 +105,7 @@ def test_an_index_that_grows_past_the_exact_tier_is_rebuilt_as_an_inverted_file(
         (corpus / f"note{n}.md").write_text(text)
     with Retriever.open(tmp_path / "index", model="minilm") as retriever:
         retriever.index([corpus])
-        served = retriever.generations.serving(retriever.encoder.fingerprint.dimension)
+        served = retriever.vectors.serving(retriever.encoder.fingerprint.dimension)
         assert ann.plan_of(served.index).kind == "ivf" and len(served) == 40
         hits = retriever.search("upload part 17 retries", k=3, mode="dense")
         assert hits and hits[0].path == "note17.md"
