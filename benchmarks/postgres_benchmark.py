@@ -36,7 +36,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 import warnings
@@ -45,14 +44,13 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import psycopg
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_latency import BODIES, QUERIES, start_server, summarize  # noqa: E402
+from search_latency import drive, start_server  # noqa: E402
 
 from indexers.chunk import Chunk, content_hash  # noqa: E402
 from retriever import Filters, Retriever  # noqa: E402
@@ -254,45 +252,6 @@ def sizes(url: str) -> dict[str, Any]:
     }
 
 
-def drive(urls: list[str], clients: int, seconds: float) -> dict[str, Any]:
-    """``clients`` threads, each on one replica (client n on replica n mod len(urls)),
-    posting searches for ``seconds``."""
-    latencies: list[float] = []
-    encode_ms: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def client(number: int) -> None:
-        with httpx.Client(base_url=urls[number % len(urls)], timeout=60) as http:
-            sent = number
-            while time.monotonic() < deadline:
-                body = BODIES["search"](QUERIES[sent % len(QUERIES)])
-                started = time.perf_counter()
-                try:
-                    response = http.post("/v1/search", json=body)
-                    outcome = response.status_code
-                except httpx.HTTPError as error:
-                    outcome = type(error).__name__
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    if outcome == 200:
-                        latencies.append(elapsed)
-                        timings = response.json().get("timings", {})
-                        if "encode_ms" in timings:
-                            encode_ms.append(timings["encode_ms"])
-                    else:
-                        errors.append(str(outcome))
-                sent += clients
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return summarize(latencies, encode_ms, errors, seconds)
-
-
 def replicas(url: str, clients: int, seconds: float) -> list[dict[str, Any]]:
     runs = []
     servers = []
@@ -300,7 +259,7 @@ def replicas(url: str, clients: int, seconds: float) -> list[dict[str, Any]]:
         for count in (1, 2):
             while len(servers) < count:
                 servers.append(start_server(url))
-            result = drive([address for _, address in servers], clients, seconds)
+            result = drive([address for _, address in servers], "search", clients, seconds)
             runs.append({"replicas": count, "clients": clients, **result})
             print(json.dumps(runs[-1]), file=sys.stderr)
     finally:
