@@ -27,7 +27,7 @@ from urllib.parse import quote
 import numpy as np
 from sqlalchemy import Connection, Select, create_engine, delete, func, insert, select
 from sqlalchemy import text as sql
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
 from retriever.backend import DATABASE_FILE, is_database_url
 from retriever.errors import (
@@ -35,6 +35,7 @@ from retriever.errors import (
     IndexNotFoundError,
     ModelMismatchError,
     RetrieverError,
+    StorageError,
 )
 from retriever.store import SCHEMA_VERSION
 from retriever.store.models import (
@@ -113,9 +114,17 @@ def migrate(
         try:
             with AdvisoryLock(store.engine).exclusive():
                 _check_target(store, manifest["model"], directory)
-                with store.engine.begin() as writing:
-                    counts = _copy_index(reading, writing, store, manifest, batch, progress)
-                    _record_manifest(writing, manifest, directory)
+                try:
+                    with store.engine.begin() as writing:
+                        counts = _copy_index(reading, writing, store, manifest, batch, progress)
+                        _record_manifest(writing, manifest, directory)
+                except DBAPIError as error:
+                    if isinstance(error.orig, sqlite3.Error):
+                        raise
+                    reason = str(error.orig).strip().splitlines()[0]
+                    raise StorageError(
+                        f"migration into {store.location} failed, nothing was written: {reason}"
+                    ) from None
         finally:
             store.close()
     return MigrationReport(

@@ -6,13 +6,15 @@ a target holding another index is refused with one line."""
 from __future__ import annotations
 
 import hashlib
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kill_loop import QUERIES, same_ranking, write_corpus
-from retriever import Retriever
+from retriever import CorruptIndexError, Retriever
 from retriever.cli import app
 from retriever.migration import migrate
 from retriever.store.postgres import open_store
@@ -83,8 +85,18 @@ def test_a_migrated_index_searches_like_its_source(source, postgres_url: str) ->
         assert new.search("upload retries", k=1, filters={"path_glob": "added.md"})
 
 
-def test_a_migration_is_all_or_nothing(source, postgres_url: str) -> None:
+def test_a_migration_is_all_or_nothing(source, postgres_url: str, tmp_path: Path) -> None:
     _, index_dir = source
+    damaged = tmp_path / "damaged"
+    shutil.copytree(index_dir, damaged)
+    with sqlite3.connect(damaged / "index.sqlite3") as database:
+        database.execute(
+            "UPDATE chunks SET vector = x'00000000' WHERE id = (SELECT max(id) FROM chunks)"
+        )
+    with pytest.raises(CorruptIndexError, match="a stored vector has 1 components"):
+        migrate(damaged, postgres_url, batch=8)
+    assert_empty(postgres_url)
+
     copied: list[int] = []
 
     def interrupt(done: int, total: int) -> None:
@@ -95,14 +107,18 @@ def test_a_migration_is_all_or_nothing(source, postgres_url: str) -> None:
     with pytest.raises(KeyboardInterrupt):
         migrate(index_dir, postgres_url, batch=8, progress=interrupt)
 
-    store = open_store(postgres_url, create=False)
+    assert copied == [8, 16]  # two batches were written before the interruption
+    assert_empty(postgres_url)
+    assert migrate(index_dir, postgres_url).chunks > 16  # run again: it all arrives
+
+
+def assert_empty(url: str) -> None:
+    store = open_store(url, create=False)
     try:
-        assert copied == [8, 16]  # two batches were written before the interruption
         assert store.counts()["documents"] == store.counts()["chunks"] == 0
         assert store.manifest() == {}
     finally:
         store.close()
-    assert migrate(index_dir, postgres_url).chunks > 16  # run again: it all arrives
 
 
 def test_a_target_holding_an_index_is_refused(
