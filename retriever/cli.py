@@ -425,6 +425,37 @@ def mcp(index_dir: IndexOption = None) -> None:
         run_stdio(retriever)
 
 
+@app.command()
+def migrate(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="postgresql:// URL of the database to copy into (it must hold no documents).",
+        ),
+    ],
+    index_dir: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the index (a directory) into PostgreSQL: documents, chunks with their vectors,
+    skipped files, labels and manifest, all or nothing; the source is not changed."""
+    from retriever import migration
+
+    with _user_errors(), _progress("copying chunks") as advance:
+        source = Settings(**_given(index=index_dir)).index
+        report = migration.migrate(
+            source, to, progress=lambda done, total: advance(done, total, "")
+        )
+    if as_json:
+        display.print_json(report.to_dict())
+    else:
+        err.print(
+            f"migrated [bold]{report.documents}[/] documents, {report.chunks} chunks, "
+            f"{report.labels} labels and {report.skipped_files} skipped files into "
+            f"{escape(report.target)} in {report.seconds:.1f} s"
+        )
+
+
 @app.command(name="eval")
 def evaluate(
     dataset: Annotated[Path, typer.Argument(help="A folder with corpus/ and queries.jsonl.")],

@@ -541,7 +541,8 @@ def terms_source(connection: Connection) -> Iterator[Any]:
         .join(DocumentRow)
         .order_by(ChunkRow.id)
     )
-    return connection.execution_options(yield_per=PAGE).execute(query)
+    # Per statement: on the connection itself, the option would outlive this query.
+    return connection.execute(query, execution_options={"yield_per": PAGE})
 
 
 def pages(rows: Iterable[Any]) -> Iterator[list[Any]]:

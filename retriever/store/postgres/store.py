@@ -54,7 +54,7 @@ LEXEMES = literal_column("chunk_terms.lexemes")
 
 #: The chunks' columns as COPY writes them, with their binary types (as the migration made
 #: them: binary COPY needs them exact).
-_CHUNK_FIELDS = {
+CHUNK_FIELDS = {
     "id": "int8",
     "chunk_id": "text",
     "document_id": "int8",
@@ -71,7 +71,7 @@ _CHUNK_FIELDS = {
     "text": "text",
     "vector": "vector",
 }
-_CHUNK_COLUMNS = list(_CHUNK_FIELDS)
+_CHUNK_COLUMNS = list(CHUNK_FIELDS)
 _TERMS_COLUMNS = ("rowid", "body", "path", "symbol", "heading")
 _TABLES = ("documents", "chunks", "chunk_terms", "chunk_labels", "manifest", "skipped")
 
@@ -154,13 +154,13 @@ class PostgresStore(SQLStore):
             (row_id, *(row[name] for name in _CHUNK_COLUMNS[1:-1]), _float32(row["vector"]))
             for row_id, row in zip(ids, rows, strict=True)
         )
-        _copy(session, "chunks", _CHUNK_COLUMNS, list(_CHUNK_FIELDS.values()), records)
+        copy_rows(session, "chunks", _CHUNK_COLUMNS, list(CHUNK_FIELDS.values()), records)
         return ids
 
     def _add_terms(self, session: Executor, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             records = ([row[name] for name in _TERMS_COLUMNS] for row in rows)
-            _copy(session, "chunk_terms", _TERMS_COLUMNS, ["int8", *["text"] * 4], records)
+            copy_rows(session, "chunk_terms", _TERMS_COLUMNS, ["int8", *["text"] * 4], records)
 
 
 def glob_pattern(glob: str) -> str:
@@ -191,7 +191,7 @@ def _float32(vector: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vector, dtype=np.float32)
 
 
-def _copy(
+def copy_rows(
     executor: Executor,
     table: str,
     columns: Sequence[str],
