@@ -81,8 +81,9 @@ def fulltext_problems(store: SQLStore) -> list[str]:
     gives (rows missing on either side are the orphan check's business)."""
     with store.engine.connect() as connection:
         store.check_terms(connection)
-        stored = connection.execution_options(yield_per=PAGE).execute(
-            select(store.terms).order_by(store.terms.c.rowid)
+        stored = connection.execute(
+            select(store.terms).order_by(store.terms.c.rowid),
+            execution_options={"yield_per": PAGE},
         )
         expected = (terms_row(*row) for row in _terms_source(connection))
         differ = [
@@ -122,7 +123,8 @@ def _chunks(store: SQLStore, connection: Connection) -> Iterator[Any]:
         ChunkRow.text,
         store.vector_size().label("vector_bytes"),
     ).order_by(ChunkRow.document_id, ChunkRow.ordinal)
-    return connection.execution_options(yield_per=PAGE).execute(query)
+    # Per statement: on the connection itself, the option would outlive this query.
+    return connection.execute(query, execution_options={"yield_per": PAGE})
 
 
 def _merge(
