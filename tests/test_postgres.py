@@ -21,7 +21,7 @@ from kill_loop import child_environment, write_corpus
 from retriever import InvalidQueryError, Retriever
 from retriever.cli import app
 from retriever.store import DocumentUpdate, PendingDocument
-from retriever.store.postgres import open_postgres, schema
+from retriever.store.postgres import open_postgres, schema, search
 from retriever.types import Filters
 
 runner = CliRunner()
@@ -148,6 +148,51 @@ def test_a_selective_filter_still_returns_k_hits(postgres_url: str, scan_limit) 
         assert paths[everything[0][0]] == f"common/doc_{rare + 1:05d}.txt"
     finally:
         backend.store.close()
+
+
+def test_a_filter_of_one_chunk_in_five_ranks_exactly(postgres_url: str) -> None:
+    """Random 384-d vectors are the HNSW graph's hardest case: walked with ef_search 100 for
+    a filter that keeps a fifth of them, it misses true neighbours. The store asks the planner
+    how many chunks the filter selects and, few enough, scans them exactly."""
+    count, rare, k, dimension = 2000, 400, 10, 384
+    updates, vectors = synthetic_updates(count, rare, dimension)
+    database = make_url(postgres_url).database
+    # As the planner does for a large table: walk the graph rather than sort the matches.
+    query(postgres_url, f"ALTER DATABASE {database} SET enable_sort = off")
+    probes = np.random.default_rng(4).standard_normal((20, dimension)).astype(np.float32)
+    backend = open_postgres(postgres_url, create=True)
+    try:
+        backend.store.write(updates)
+        with backend.vectors.snapshot(dimension) as view:
+            rankings = [view.dense(probe, k, Filters(path_glob="rare/*")) for probe in probes]
+            ids = [i for found in rankings for i, _ in found]
+            paths = {i: row["path"] for i, row in view.hits(ids).items()}
+    finally:
+        backend.store.close()
+    for probe, found in zip(probes, rankings, strict=True):
+        exact = np.argsort(-(vectors[:rare] @ probe))[:k]
+        assert [paths[i] for i, _ in found] == [f"rare/doc_{n:05d}.txt" for n in exact]
+
+
+def test_filtered_searches_over_many_chunks_widen_the_graph_walk(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the exact-scan limit, a filtered search walks the graph with more candidates the
+    fewer chunks pass its filter; an unfiltered one keeps max(100, k)."""
+    monkeypatch.setattr(search, "EXACT_SCAN_MAX_CHUNKS", 0)
+    updates, _ = synthetic_updates(500, 50, 8)
+    backend = open_postgres(postgres_url, create=True)
+    try:
+        backend.store.write(updates)
+        query(postgres_url, "ANALYZE")
+        with backend.vectors.snapshot(8) as view:
+            unfiltered = view.ef_search(10, None), view.ef_search(300, None)
+            rare = view.ef_search(10, Filters(path_glob="rare/*"))
+            common = view.ef_search(10, Filters(path_glob="common/*"))
+    finally:
+        backend.store.close()
+    assert unfiltered == (100, 300)
+    assert 100 < common < rare <= 1000
 
 
 def test_two_writers_on_overlapping_roots_write_each_file_once(

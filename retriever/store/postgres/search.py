@@ -6,17 +6,23 @@ Dense search orders by pgvector's negative inner product (``<#>``) over the HNSW
 iterative scans on, so a filtered search keeps scanning the graph until it has ``k`` matches;
 where it still comes back short (the scan stops after ``hnsw.max_scan_tuples``), the search is
 repeated exactly over the chunks the filter selects.
+
+A filtered search first asks the planner how many chunks the filter selects: few enough, and
+it scans them exactly (faster than the graph, and exact); more, and it walks the graph with
+``ef_search`` raised in proportion to the share filtered out, since a graph walk that keeps
+one candidate in ``n`` ranks about ``ef_search / n`` of them (measured in docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from pgvector.sqlalchemy import VECTOR
-from sqlalchemy import Connection, cast, func, literal, select
+from sqlalchemy import Connection, Select, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import REAL
 
 from retriever.protocols import Ranking, VectorState
@@ -28,6 +34,8 @@ from retriever.types import Filters
 #: Candidates the HNSW search keeps per query (pgvector's range is 1-1000); at least the number
 #: of results asked for, so deep hybrid candidate lists stay accurate.
 MIN_EF_SEARCH, MAX_EF_SEARCH = 100, 1000
+#: Filters the planner expects to select at most this many chunks are scanned exactly.
+EXACT_SCAN_MAX_CHUNKS = 10_000
 
 
 class InlineVectors:
@@ -86,28 +94,60 @@ class PostgresView:
         self.generation = int(version) if version is not None else None
 
     def dense(self, query: np.ndarray, k: int, filters: Filters | None) -> Ranking:
-        self.connection.execute(
-            select(
-                func.set_config("hnsw.iterative_scan", "relaxed_order", True),
-                func.set_config(
-                    "hnsw.ef_search", str(min(max(k, MIN_EF_SEARCH), MAX_EF_SEARCH)), True
-                ),
-            )
-        )
+        return self.nearest(query, k, filters, self.ef_search(k, filters))
+
+    def ef_search(self, k: int, filters: Filters | None) -> int | None:
+        """The HNSW candidate list for this search, or None to scan the filtered chunks
+        exactly."""
+        unfiltered = min(max(k, MIN_EF_SEARCH), MAX_EF_SEARCH)
+        if not filters:
+            return unfiltered
+        selected = self._estimated_rows(self._filtered(select(ChunkRow.id), filters))
+        if selected <= EXACT_SCAN_MAX_CHUNKS:
+            return None
+        share = selected / max(self._estimated_rows(select(ChunkRow.id)), selected)
+        return min(math.ceil(unfiltered / share), MAX_EF_SEARCH)
+
+    def nearest(
+        self, query: np.ndarray, k: int, filters: Filters | None, ef_search: int | None
+    ) -> Ranking:
+        """The ``k`` chunks nearest ``query`` that pass ``filters``: over the HNSW index with
+        ``ef_search`` candidates, or, with None, by an exact scan of the filtered chunks."""
         typed = VECTOR(self.dimension)
         vector = cast(literal(np.asarray(query, dtype=np.float32), typed), typed)
         distance = ChunkRow.vector.op("<#>", return_type=REAL)(vector)
         score = (-distance).label("score")
-        found = select(ChunkRow.id, score)
-        if filters:
-            found = found.join(DocumentRow).where(*self.store.conditions(filters))
+        found = self._filtered(select(ChunkRow.id, score), filters)
+        # Ordered by the score, not the distance, the HNSW index cannot serve the query.
+        exact = found.order_by(score.desc()).limit(k)
+        if ef_search is None:
+            return ranking(self.connection, exact)
+        self.connection.execute(
+            select(
+                func.set_config("hnsw.iterative_scan", "relaxed_order", True),
+                func.set_config("hnsw.ef_search", str(ef_search), True),
+            )
+        )
         ranked = ranking(self.connection, found.order_by(distance).limit(k))
         if filters and len(ranked) < k:
-            # Ordered by the score, not the distance, the HNSW index cannot serve the query:
-            # an exact scan of the chunks the filter selects.
-            ranked = ranking(self.connection, found.order_by(score.desc()).limit(k))
+            ranked = ranking(self.connection, exact)
         # Iterative scans in relaxed order may return near neighbours slightly out of order.
         return sorted(ranked, key=lambda pair: pair[1], reverse=True)
+
+    def _filtered(self, statement: Select, filters: Filters | None) -> Select:
+        if not filters:
+            return statement
+        return statement.join(DocumentRow).where(*self.store.conditions(filters))
+
+    def _estimated_rows(self, statement: Select) -> float:
+        """The planner's estimate of the rows ``statement`` returns: no rows are read."""
+        compiled = statement.compile(
+            dialect=self.connection.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        plan = self.connection.exec_driver_sql(
+            f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params
+        ).scalar()
+        return plan[0]["Plan"]["Plan Rows"]
 
     def lexical(self, terms: list[str], filters: Filters | None, k: int) -> Ranking:
         if not terms:
