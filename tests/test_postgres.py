@@ -121,11 +121,14 @@ def synthetic_updates(count: int, rare: int, dimension: int) -> tuple[list, np.n
 
 
 @pytest.mark.parametrize("scan_limit", [None, 50])
-def test_a_selective_filter_still_returns_k_hits(postgres_url: str, scan_limit) -> None:
-    """The planner is made to walk the HNSW graph for a filtered query (as it does when it
-    takes a filter for a broad one), where the nearest neighbours are all filtered out: the
-    iterative scan keeps going until it has k matches; where it stops early
+def test_a_selective_filter_still_returns_k_hits(
+    postgres_url: str, scan_limit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store and the planner are made to walk the HNSW graph for a filtered query (as they
+    do when they take a filter for a broad one), where the nearest neighbours are all filtered
+    out: the iterative scan keeps going until it has k matches; where it stops early
     (``hnsw.max_scan_tuples``), the exact fallback answers. Either way: the exact best k."""
+    monkeypatch.setattr(search, "EXACT_SCAN_MAX_CHUNKS", 0)
     count, rare, k, dimension = 3000, 15, 10, 16
     updates, vectors = synthetic_updates(count, rare, dimension)
     database = make_url(postgres_url).database
