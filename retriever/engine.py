@@ -32,6 +32,7 @@ from retriever.manifest import (
     embedding_settings,
     new_manifest,
     recorded_embedding,
+    vector_compression,
 )
 from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
 from retriever.models import resolve_model
@@ -420,6 +421,10 @@ class Retriever:
             # an interrupted re-embedding resumes on the next run.
             roots = manifest.get("roots", [])
             self.store.set_manifest({"embedding": embedding, "reembed": roots})
+        # The vectors are published with the compression the manifest records.
+        compression = vector_compression(manifest, self.settings)
+        if manifest.get("vector_compression") != compression:
+            self.store.set_manifest({"vector_compression": compression})
         return Indexer(
             self.store,
             self.generations.for_writing(self._dimension()),
@@ -549,7 +554,7 @@ class Retriever:
             embedded = self.encoder.encode_query(query)
             encoded = time.perf_counter()
             allowed = self.store.chunk_ids_matching(parsed) if parsed else None
-            rankings.append(vectors.search(embedded, depth, allowed))
+            rankings.append(vectors.search(embedded, depth, allowed, self.store.vectors_by_id))
         if mode != "dense":
             lexical = self.store.lexical(query_terms(query), parsed, depth)
             known = vectors.contains([chunk_id for chunk_id, _ in lexical])

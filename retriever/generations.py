@@ -89,7 +89,11 @@ class Generations:
         unchanged (a rebuild, or changed vectors, have no generation yet)."""
         previous = self.store.current_generation()
         unchanged = previous is not None and vectors.generation == previous.generation
-        if not unchanged or previous.data_version != self.store.data_version():
+        if (
+            not unchanged
+            or previous.data_version != self.store.data_version()
+            or ann.needs_rebuild(vectors.index, len(vectors), self._compression())
+        ):
             self._write(vectors, previous)
 
     def republish(self, dimension: int) -> None:
@@ -99,7 +103,8 @@ class Generations:
 
     def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
-        if ann.needs_rebuild(vectors.index, len(vectors)):  # grown or shrunk past a size tier
+        # Grown or shrunk past a size tier, or another compression asked for.
+        if ann.needs_rebuild(vectors.index, len(vectors), self._compression()):
             vectors = self._rebuild(vectors.dimension)[0]
         number = (previous.generation if previous else 0) + 1
         try:
@@ -172,4 +177,8 @@ class Generations:
                     )
                 yield ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dimension)
 
-        return VectorIndex(dimension, ann.build(dimension, pages)), version
+        return VectorIndex(dimension, ann.build(dimension, pages, self._compression())), version
+
+    def _compression(self) -> ann.Compression:
+        """How the index stores vectors: as the manifest records (see manifest.py)."""
+        return self.store.manifest().get("vector_compression", "auto")

@@ -408,6 +408,15 @@ class MetadataStore:
             yield np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
             last = rows[-1][0]
 
+    def vectors_by_id(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Stored vectors of the chunk rows ``ids`` (rescoring candidates from compressed
+        vectors); a row that no longer exists is absent."""
+        with self._session() as session:
+            rows = session.execute(
+                select(ChunkRow.id, ChunkRow.vector).where(ChunkRow.id.in_(list(ids)))
+            )
+            return {chunk_id: vector for chunk_id, vector in rows}
+
     # -- generations --------------------------------------------------------------------------
     def current_generation(self) -> GenerationRow | None:
         with self._session() as session:
