@@ -223,17 +223,18 @@ def measure(size: int, queries_count: int, generator: EmbeddingLike, compression
 def rescoring(index: VectorIndex, queries: np.ndarray, truth: np.ndarray, sources) -> list[dict]:
     """Recall and latency with each rescoring factor, from SQLite; the default factor from the
     memory-mapped file too (interleaved by query, so load affects both sources alike)."""
-    default_factor = ann.RESCORE_FACTOR
+    kind = ann.plan_of(index.index).kind
+    default_factor = ann.RESCORE_FACTORS[kind]
     rows = []
     for factor in RESCORE_FACTORS:
-        ann.RESCORE_FACTOR = factor
+        ann.RESCORE_FACTORS[kind] = factor
         row = {
             "factor": factor,
             **figures(*timed_searches(index, queries, None, sources["sqlite"]), truth),
         }
         rows.append(row)
         print(json.dumps(row), flush=True)
-    ann.RESCORE_FACTOR = default_factor
+    ann.RESCORE_FACTORS[kind] = default_factor
     timings = {name: [] for name in sources}
     for query in queries:
         for name, floats in sources.items():
@@ -274,7 +275,7 @@ def main() -> None:
             "faiss_threads": faiss.omp_get_max_threads(),
             "data": f"synthetic embedding-like unit vectors ({TOPICS} topics), {DIMENSION}-d",
             "default_probes": ann.PROBES,
-            "default_rescore_factor": ann.RESCORE_FACTOR,
+            "default_rescore_factors": ann.RESCORE_FACTORS,
             "sizes": sizes,
         }
         args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -111,17 +111,16 @@ class VectorIndex:
     ) -> list[tuple[int, float]]:
         """Best ``k`` (id, score) pairs; with ``allowed``, only among those ids (a selective
         filter still yields ``k`` hits when ``k`` allowed vectors exist). With ``floats``, a
-        lossy index's candidates (``ann.RESCORE_FACTOR`` per hit) are scored exactly from
+        lossy index's candidates (``ann.RESCORE_FACTORS`` per hit) are scored exactly from
         their float vectors."""
         if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        rescore = floats is not None and self.lossy
-        wanted = k * ann.RESCORE_FACTOR if rescore else k
-        wanted = min(wanted, len(self) if allowed is None else len(allowed))
+        factor = ann.rescore_factor(self.index) if floats is not None else 1
+        wanted = min(k * factor, len(self) if allowed is None else len(allowed))
         params = ann.search_parameters(self.index, allowed)
         scores, ids = ann.search(self.index, query.reshape(1, -1), wanted, params)
         hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
-        return _rescored(query, hits, floats, k) if rescore else hits
+        return _rescored(query, hits, floats, k) if factor > 1 else hits
 
     def save(self, directory: Path, generation: int) -> tuple[str, str]:
         """Write this index as ``generation`` durably; returns (file name, checksum). On an

@@ -410,9 +410,10 @@ class MetadataStore:
 
     def vectors_by_id(self, ids: Sequence[int]) -> dict[int, bytes]:
         """Stored vectors of the chunk rows ``ids`` (rescoring candidates from compressed
-        vectors); a row that no longer exists is absent."""
-        with self._session() as session:
-            rows = session.execute(
+        vectors); a row that no longer exists is absent. A plain connection, not a session:
+        this runs in every search of a compressed index."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
                 select(ChunkRow.id, ChunkRow.vector).where(ChunkRow.id.in_(list(ids)))
             )
             return {chunk_id: vector for chunk_id, vector in rows}
