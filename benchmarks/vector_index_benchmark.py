@@ -140,7 +140,8 @@ def float_store(ids: np.ndarray, vectors: np.ndarray) -> MetadataStore:
 def mapped_floats(ids: np.ndarray, vectors: np.ndarray):
     """The same floats from a memory-mapped file, row ``i - 1`` holding id ``i``."""
     path = WORK / f"floats-{len(ids)}.f32"
-    vectors.tofile(path)
+    if not path.exists() or path.stat().st_size != vectors.nbytes:  # kept: another run maps it
+        vectors.tofile(path)
     mapped = np.memmap(path, dtype=np.float32, mode="r", shape=vectors.shape)
 
     def floats(wanted):
