@@ -37,8 +37,9 @@ COMPRESS_MIN = 1_000
 #: 100k (IVF) and 0.969 at 1M (IVF-SQ8, the same as 32 probes there) with 8.9 ms p50 at 1M.
 PROBES = 16
 #: Candidates per wanted hit that a search of compressed codes rescores exactly, by index kind.
-#: Measured in benchmarks/vector_index_benchmark.py at 100k: 8-bit codes reach the recall of
-#: floats from 2x; sign bits reach recall@10 0.955 at 4x and 1.0 at 10x.
+#: Measured in benchmarks/vector_index_benchmark.py: 8-bit codes reach the recall of floats
+#: from 2x (IVF-SQ8 at 1M: 0.969 -> 0.9995); sign bits reach recall@10 0.955 at 4x and 1.0 at
+#: 10x at 100k, but only 0.64 at 10x at 1M (see docs/benchmarks.md).
 RESCORE_FACTORS = {"flat-sq8": 4, "ivf-sq8": 4, "binary": 10}
 #: Training points per list (FAISS warns below 39), capped to bound k-means time.
 TRAINING_PER_LIST = 40
