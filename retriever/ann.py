@@ -213,23 +213,20 @@ def rescore_factor(index: faiss.Index | faiss.IndexBinary) -> int:
 
 
 def clone(index: faiss.Index | faiss.IndexBinary) -> faiss.Index | faiss.IndexBinary:
-    if _binary(index):  # FAISS cannot clone a binary index with ids: a round trip instead
-        return deserialize(serialize(index))
-    return faiss.clone_index(index)
+    if not _binary(index):
+        return faiss.clone_index(index)
+    # FAISS cannot clone a binary index with ids: a new one with the same codes and ids.
+    copy = faiss.IndexBinaryIDMap2(faiss.IndexBinaryFlat(index.d))
+    if index.ntotal:
+        codes = index.index.reconstruct_n(0, index.ntotal)
+        copy.add_with_ids(codes, faiss.vector_to_array(index.id_map))
+    return copy
 
 
 def serialize(index: faiss.Index | faiss.IndexBinary) -> np.ndarray:
     if _binary(index):
         return faiss.serialize_index_binary(index)
     return faiss.serialize_index(index)
-
-
-def deserialize(data: np.ndarray) -> faiss.Index | faiss.IndexBinary:
-    """The index in ``data``; RuntimeError if it holds none."""
-    try:
-        return faiss.deserialize_index(data)
-    except RuntimeError:  # a binary index has a reader of its own
-        return faiss.deserialize_index_binary(data)
 
 
 def _binary(index: faiss.Index | faiss.IndexBinary) -> bool:

@@ -151,9 +151,12 @@ class VectorIndex:
         if file_checksum(data) != checksum:
             return None
         try:
-            index = ann.deserialize(data)
+            index = faiss.deserialize_index(data)
         except RuntimeError:
-            return None
+            try:  # sign bits (vector_compression = "binary") have a reader of their own
+                index = faiss.deserialize_index_binary(data)
+            except RuntimeError:
+                return None
         if index.d != dimension or index.ntotal != count:
             return None
         return cls(dimension, index, generation)
