@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -213,10 +212,9 @@ class EmbeddedChecks:
             extra, missing = len(held.keys() - stored.keys()), len(stored.keys() - held.keys())
             detail = f"{name}: {extra} vectors without a chunk, {missing} chunks without a vector"
             return Check("vectors", "problem", detail, repairable=True)
-        # An 8-bit index holds approximations: within a quantisation step of the stored vector.
-        same = partial(np.allclose, atol=0.02, rtol=0) if loaded.lossy else np.array_equal
+        # A compressed index holds codes: compared within a quantisation step, or by sign.
         differ = sum(
-            not same(vector, np.frombuffer(stored[i], dtype=np.float32))
+            not loaded.agrees(vector, np.frombuffer(stored[i], dtype=np.float32))
             for i, vector in held.items()
         )
         if differ:

@@ -32,6 +32,7 @@ from retriever.manifest import (
     embedding_settings,
     new_manifest,
     recorded_embedding,
+    vector_compression,
 )
 from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
 from retriever.models import resolve_model
@@ -425,6 +426,10 @@ class Retriever:
             # an interrupted re-embedding resumes on the next run.
             roots = manifest.get("roots", [])
             self.store.set_manifest({"embedding": embedding, "reembed": roots})
+        # The vectors are published with the compression the manifest records.
+        compression = vector_compression(manifest, self.settings)
+        if manifest.get("vector_compression") != compression:
+            self.store.set_manifest({"vector_compression": compression})
         make: Callable[..., Indexer] = Indexer
         if ray is not None:
             from retriever.distributed import RayIndexer

@@ -105,7 +105,11 @@ class Generations:
         unchanged (a rebuild, or changed vectors, have no generation yet)."""
         previous = self.store.current_generation()
         unchanged = previous is not None and vectors.generation == previous.generation
-        if not unchanged or previous.data_version != self.store.data_version():
+        if (
+            not unchanged
+            or previous.data_version != self.store.data_version()
+            or ann.needs_rebuild(vectors.index, len(vectors), self._compression())
+        ):
             self._write(vectors, previous)
 
     def republish(self, dimension: int) -> None:
@@ -115,7 +119,8 @@ class Generations:
 
     def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
-        if ann.needs_rebuild(vectors.index, len(vectors)):  # grown or shrunk past a size tier
+        # Grown or shrunk past a size tier, or another compression asked for.
+        if ann.needs_rebuild(vectors.index, len(vectors), self._compression()):
             vectors = self._rebuild(vectors.dimension)[0]
         number = (previous.generation if previous else 0) + 1
         try:
@@ -188,7 +193,11 @@ class Generations:
                     )
                 yield ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dimension)
 
-        return VectorIndex(dimension, ann.build(dimension, pages)), version
+        return VectorIndex(dimension, ann.build(dimension, pages, self._compression())), version
+
+    def _compression(self) -> ann.Compression:
+        """How the index stores vectors: as the manifest records (see manifest.py)."""
+        return self.store.manifest().get("vector_compression", "auto")
 
 
 class GenerationView:
@@ -202,7 +211,7 @@ class GenerationView:
 
     def dense(self, query: np.ndarray, k: int, filters: Filters | None) -> Ranking:
         allowed = self.store.chunk_ids_matching(filters) if filters else None
-        return self.vectors.search(query, k, allowed)
+        return self.vectors.search(query, k, allowed, self.store.vectors_by_id)
 
     def lexical(self, terms: list[str], filters: Filters | None, k: int) -> Ranking:
         found = self.store.lexical(terms, filters, k)

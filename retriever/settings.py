@@ -121,6 +121,13 @@ class Settings(BaseSettings):
     rerank_depth: int = Field(
         50, ge=1, le=1000, description="How many candidates the cross-encoder re-scores."
     )
+    vector_compression: Literal["auto", "none", "int8", "binary"] = Field(
+        "auto",
+        description="What the vector index stores per vector: 'auto' (floats below 1M vectors, "
+        "8-bit codes from 1M), 'none' (floats), 'int8' (8-bit codes, 4x smaller) or 'binary' "
+        "(sign bits, 32x smaller); searches of codes are rescored from the float vectors "
+        "SQLite keeps. Applied by the next index run; an index keeps its choice until then.",
+    )
 
     @field_validator("index", mode="before")
     @classmethod

@@ -11,11 +11,11 @@ from retriever.vectors import VectorIndex
 DIMENSION = 32
 
 
-def clustered(count: int, seed: int = 0) -> np.ndarray:
+def clustered(count: int, seed: int = 0, dimension: int = DIMENSION) -> np.ndarray:
     """Unit vectors around 50 centres: roughly how embeddings of a corpus are spread."""
     rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((50, DIMENSION))
-    vectors = centres[rng.integers(0, 50, count)] + 0.5 * rng.standard_normal((count, DIMENSION))
+    centres = rng.standard_normal((50, dimension))
+    vectors = centres[rng.integers(0, 50, count)] + 0.5 * rng.standard_normal((count, dimension))
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 

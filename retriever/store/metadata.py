@@ -492,6 +492,16 @@ class SQLStore(ABC):
             )
             last = rows[-1][0]
 
+    def vectors_by_id(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Stored vectors of the chunk rows ``ids`` (rescoring candidates from compressed
+        vectors); a row that no longer exists is absent. A plain connection, not a session:
+        this runs in every search of a compressed index."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(ChunkRow.id, ChunkRow.vector).where(ChunkRow.id.in_(list(ids)))
+            )
+            return {chunk_id: self._vector_bytes(vector) for chunk_id, vector in rows}
+
     # -- status -------------------------------------------------------------------------------
     def counts(self) -> dict[str, Any]:
         with self._session() as session:
