@@ -29,6 +29,10 @@ INSTRUCTIONS = (
     "the word behind a [MASK], `classify` picks the label word that fits each text, `cloze` "
     "answers a question with one-word candidates, and `similarity` compares texts."
 )
+RERANK = (
+    "Re-order the best candidates with the server's cross-encoder (slower, usually more "
+    "precise); an error says so when the server has no reranker."
+)
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
@@ -125,6 +129,7 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
         label: Annotated[
             str | None, Field(description="Only chunks given this label at ingest.")
         ] = None,
+        rerank: Annotated[bool, Field(description=RERANK)] = False,
     ) -> list[SearchHit]:
         """Find the passages of the indexed documents and code most relevant to a query, best
         first. Use it to locate where something is defined, handled or explained; each hit
@@ -137,6 +142,7 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
                 k,
                 {name: value for name, value in filters.items() if value is not None},
                 verify=True,
+                rerank=rerank,
             )
         return [
             SearchHit(
@@ -155,12 +161,13 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
         query: Annotated[str, Field(description="The question the context should answer.")],
         token_budget: Annotated[int, Field(description="Most tokens the context may take.")] = 2000,
         k: Annotated[int, Field(description="How many chunks to consider (1-1000).")] = 20,
+        rerank: Annotated[bool, Field(description=RERANK)] = False,
     ) -> ContextResult:
         """Build a prompt-ready context for a question: the most relevant passages, adjacent
         ones merged and duplicates dropped, each headed by its `path:start-end` citation, cut to
         a token budget. Use it when you need material to answer from rather than a hit list."""
         with _tool_errors():
-            result = retriever.context(query, token_budget, k, verify=True)
+            result = retriever.context(query, token_budget, k, verify=True, rerank=rerank)
         return ContextResult(
             context=result.context,
             citations=[passage.citation for passage in result.passages],

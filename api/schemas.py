@@ -104,7 +104,9 @@ class SearchResponse(BaseModel):
         "(`verify_ms`, when verifying)."
     )
     model: str = Field(description="The index's encoder.")
-    index_generation: int | None = Field(description="The vector generation searched.")
+    index_generation: int | None = Field(
+        description="The state searched: the vector generation (on PostgreSQL, the data version)."
+    )
 
 
 class ContextRequest(Strict):

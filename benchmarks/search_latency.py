@@ -112,7 +112,9 @@ def start_server(index: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server not ready after 10 minutes")
 
 
-def drive(url: str, endpoint: str, clients: int, seconds: float) -> dict:
+def drive(urls: list[str], endpoint: str, clients: int, seconds: float) -> dict:
+    """``clients`` threads posting to ``endpoint`` for ``seconds``; client n talks to server
+    n mod len(urls) (a client-side balancer over replicas)."""
     latencies: list[float] = []
     encode_ms: list[float] = []
     errors: list[str] = []
@@ -120,7 +122,7 @@ def drive(url: str, endpoint: str, clients: int, seconds: float) -> dict:
     deadline = time.monotonic() + seconds
 
     def client(offset: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as http:
+        with httpx.Client(base_url=urls[offset % len(urls)], timeout=60) as http:
             i = offset
             while time.monotonic() < deadline:
                 body = BODIES[endpoint](QUERIES[i % len(QUERIES)])
@@ -193,7 +195,7 @@ def main() -> None:
         runs = []
         for endpoint in args.endpoints.split(","):
             for clients in map(int, args.clients.split(",")):
-                result = drive(url, endpoint, clients, args.seconds)
+                result = drive([url], endpoint, clients, args.seconds)
                 runs.append({"endpoint": endpoint, "clients": clients, **result})
                 print(json.dumps(runs[-1]), file=sys.stderr)
     finally:

@@ -1,5 +1,7 @@
 """retriever: a retrieval engine for documents and source code, built on ModernBERT."""
 
+# First, before anything imports torch: bounds its CPU kernel caches (see kernel_caches.py).
+from retriever import kernel_caches  # noqa: F401
 from retriever.engine import Retriever
 from retriever.errors import (
     CorruptIndexError,

@@ -21,6 +21,7 @@ from retriever import display
 from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
 from retriever.indexing import Progress as IndexProgress
+from retriever.indexing import Root
 from retriever.mask_tasks import MaskedLM
 from retriever.settings import Settings
 
@@ -37,8 +38,11 @@ app = typer.Typer(
 err = display.err
 
 IndexOption = Annotated[
-    Path | None,
-    typer.Option("--index", help="Index directory [env: RETRIEVER_INDEX; default: .retriever]"),
+    str | None,
+    typer.Option(
+        "--index",
+        help="Index directory, or a postgresql:// URL [env: RETRIEVER_INDEX; default: .retriever]",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 MlmOption = Annotated[
@@ -110,6 +114,15 @@ def index(
             help="Pool chunk vectors from whole-file windows (re-encodes on change).",
         ),
     ] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Chunk and encode on a Ray cluster: 'auto' (run on a node of it) or 'local' "
+            "(pip install 'retriever[ray]').",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or refresh) PATHS: new and changed files are added, removed files go."""
@@ -124,7 +137,7 @@ def index(
     )
     with (
         _user_errors(),
-        Retriever.open(index_dir, create=True, **settings) as retriever,
+        _open_for_writing(index_dir, paths, settings) as retriever,
         _progress() as advance,
     ):
         report = retriever.index(
@@ -133,6 +146,7 @@ def index(
             since=since,
             classify_labels=_split(classify_labels),
             classify_template=classify_template,
+            ray=ray,
         )
     if as_json:
         display.print_json(report.to_dict())
@@ -380,7 +394,7 @@ def watch(
     settings = _given(model=model, watch_debounce_ms=debounce_ms)
     with (
         _user_errors(),
-        Retriever.open(index_dir, create=True, **settings) as retriever,
+        _open_for_writing(index_dir, paths, settings) as retriever,
         _progress(idle="watching") as advance,
     ):
         watcher = Watcher(
@@ -409,6 +423,37 @@ def mcp(index_dir: IndexOption = None) -> None:
 
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
         run_stdio(retriever)
+
+
+@app.command()
+def migrate(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="postgresql:// URL of the database to copy into (it must hold no documents).",
+        ),
+    ],
+    index_dir: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the index (a directory) into PostgreSQL: documents, chunks with their vectors,
+    skipped files, labels and manifest, all or nothing; the source is not changed."""
+    from retriever import migration
+
+    with _user_errors(), _progress("copying chunks") as advance:
+        source = Settings(**_given(index=index_dir)).index
+        report = migration.migrate(
+            source, to, progress=lambda done, total: advance(done, total, "")
+        )
+    if as_json:
+        display.print_json(report.to_dict())
+    else:
+        err.print(
+            f"migrated [bold]{report.documents}[/] documents, {report.chunks} chunks, "
+            f"{report.labels} labels and {report.skipped_files} skipped files into "
+            f"{escape(report.target)} in {report.seconds:.1f} s"
+        )
 
 
 @app.command(name="eval")
@@ -484,7 +529,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except RetrieverError as error:
-        err.print(f"[bold red]error:[/] {error}")
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
         raise typer.Exit(1) from None
     except ValidationError as error:
         problem = error.errors()[0]
@@ -494,6 +539,16 @@ def _user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted: what was committed stays in the index")
         raise typer.Exit(130) from None
+
+
+def _open_for_writing(
+    index_dir: Path | None, paths: list[Path], settings: dict[str, Any]
+) -> Retriever:
+    """Open (or create) the index for indexing ``paths``, once they are known to exist: a
+    mistyped path must not leave an empty index behind."""
+    for path in paths:
+        Root.from_argument(path)
+    return Retriever.open(index_dir, create=True, **settings)
 
 
 @contextmanager

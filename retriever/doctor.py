@@ -1,91 +1,99 @@
 """`retriever doctor`: check an index end to end; with ``repair``, rebuild what is derived.
 
-SQLite is the source of truth, so a damaged database is reported, never "repaired" by guessing;
-everything derived from it (the vector file, the full-text rows) is rebuilt from it, and rows
-that point at nothing are deleted. Repairs take the write lock like any writer.
+The rows are the source of truth, so a damaged database is reported, never "repaired" by
+guessing; everything derived from them (the vector file or index, the full-text rows) is rebuilt
+from them, and rows that point at nothing are deleted. Repairs take the write lock like any
+writer. On PostgreSQL the server checks its own pages, and there are no vector files: those
+checks say what they looked at instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from functools import partial
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Protocol
 
 import numpy as np
 
 from indexers.chunking import CHUNKER_VERSION
-from retriever.engine import DATABASE_FILE, LOCK_FILE
+from retriever.backend import DATABASE_FILE, LOCK_FILE, is_database_url
+from retriever.diagnosis import Check, Diagnosis
 from retriever.errors import CorruptIndexError, IndexNotFoundError
 from retriever.generations import Generations
-from retriever.locking import WriteLock
+from retriever.locking import FileLock
 from retriever.manifest import recorded_embedding
-from retriever.store import SCHEMA_VERSION, MetadataStore, checks
+from retriever.store import SCHEMA_VERSION, SQLiteStore, SQLStore, checks
 from retriever.vectors import VectorIndex, stale_files
 
-Outcome = Literal["ok", "warning", "problem", "repaired"]
+#: Example findings quoted in a check at most.
+EXAMPLES = 3
 
 
-@dataclass(slots=True)
-class Check:
-    name: str
-    outcome: Outcome
-    detail: str
-    #: Whether ``--repair`` can fix it (by rebuilding derived data or deleting orphans).
-    repairable: bool = False
+def examine(location: Path | str, *, repair: bool = False) -> Diagnosis:
+    """Every check of the index at ``location`` (a directory or a database URL); with
+    ``repair``, fix what can be fixed and check again (what was wrong and is now fine reads
+    ``repaired``)."""
+    if is_database_url(location):
+        from retriever.store.postgres import PostgresChecks
 
-
-@dataclass(slots=True)
-class Diagnosis:
-    index_dir: str
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def healthy(self) -> bool:
-        """No problem remains (warnings are harmless leftovers or a writer at work)."""
-        return all(check.outcome != "problem" for check in self.checks)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index_dir": self.index_dir,
-            "healthy": self.healthy,
-            "checks": [asdict(c) for c in self.checks],
-        }
-
-
-def examine(directory: Path, *, repair: bool = False) -> Diagnosis:
-    """Every check of the index in ``directory``; with ``repair``, fix what can be fixed and
-    check again (what was wrong and is now fine reads ``repaired``)."""
+        target = PostgresChecks.open(str(location))
+        return _examine(target.store.location, target, repair)
+    directory = Path(location)
     database = directory / DATABASE_FILE
     if not database.exists():
         raise IndexNotFoundError(f"no index at {directory}: run `retriever index PATH` first")
     try:
-        store = MetadataStore(database)
+        store = SQLiteStore(database)
     except CorruptIndexError as error:
         return Diagnosis(str(directory), [Check("database", "problem", str(error))])
+    return _examine(str(directory), EmbeddedChecks(directory, store), repair)
+
+
+def _examine(where: str, target: Target, repair: bool) -> Diagnosis:
+    store = target.store
     try:
-        found = _diagnose(directory, store)
+        found = _diagnose(target)
         if repair and any(c.repairable and c.outcome != "ok" for c in found):
-            _repair(directory, store, {c.name for c in found if c.repairable and c.outcome != "ok"})
-            after = _diagnose(directory, store)
+            _repair(target, {c.name for c in found if c.repairable and c.outcome != "ok"})
+            after = _diagnose(target)
             for before, now in zip(found, after, strict=True):
                 if before.outcome != "ok" and now.outcome == "ok":
                     now.outcome, now.detail = "repaired", f"{before.detail} -> repaired"
             found = after
     finally:
         store.close()
-    return Diagnosis(str(directory), found)
+    return Diagnosis(where, found)
 
 
-def _diagnose(directory: Path, store: MetadataStore) -> list[Check]:
+class Target(Protocol):
+    """What differs between backends: the database's own check, the vectors, the files, and
+    repairing them under the write lock."""
+
+    store: SQLStore
+
+    def database(self) -> Check: ...
+
+    def vectors(self, dimension: int | None) -> Check: ...
+
+    def files(self) -> Check: ...
+
+    def hold(self) -> AbstractContextManager[None]: ...
+
+    def repair_vectors(self, wrong: set[str], dimension: int | None) -> None:
+        """Rebuild the vectors (and remove stray files) where ``wrong`` says they need it."""
+        ...
+
+
+def _diagnose(target: Target) -> list[Check]:
+    store = target.store
     manifest_check, dimension = _manifest(store)
-    found = [_guarded("database", lambda: _database(store)), manifest_check]
+    found = [_guarded("database", target.database), manifest_check]
     found.append(_guarded("identities", lambda: _identities(store, dimension)))
     found.append(_guarded("orphans", lambda: _orphans(store)))
     found.append(_guarded("full-text", lambda: _fulltext(store)))
-    found.append(_guarded("vectors", lambda: _vectors(directory, store, dimension)))
-    found.append(_guarded("files", lambda: _files(directory, store)))
+    found.append(_guarded("vectors", lambda: target.vectors(dimension)))
+    found.append(_guarded("files", target.files))
     return found
 
 
@@ -97,15 +105,7 @@ def _guarded(name: str, check: Callable[[], Check]) -> Check:
         return Check(name, "problem", str(error))
 
 
-def _database(store: MetadataStore) -> Check:
-    problems = checks.integrity(store)
-    if problems:
-        detail = "SQLite integrity check failed: " + "; ".join(problems)
-        return Check("database", "problem", detail + " (move the index aside and index again)")
-    return Check("database", "ok", "SQLite integrity check passed")
-
-
-def _manifest(store: MetadataStore) -> tuple[Check, int | None]:
+def _manifest(store: SQLStore) -> tuple[Check, int | None]:
     """The manifest's check, and the vector dimension it records (None: nothing indexed)."""
     try:
         manifest = store.manifest()
@@ -133,7 +133,7 @@ def _manifest(store: MetadataStore) -> tuple[Check, int | None]:
     return Check("manifest", "ok", f"model {model.get('model')}, {dimension}-d"), dimension
 
 
-def _identities(store: MetadataStore, dimension: int | None) -> Check:
+def _identities(store: SQLStore, dimension: int | None) -> Check:
     if dimension is None:
         return Check("identities", "ok", "nothing to check")
     # With a header or late chunking the stored hash is the vector key, which also covers what
@@ -146,88 +146,111 @@ def _identities(store: MetadataStore, dimension: int | None) -> Check:
     return Check("identities", "ok", "every id and hash matches what it identifies")
 
 
-def _orphans(store: MetadataStore) -> Check:
+def _orphans(store: SQLStore) -> Check:
     problems = checks.orphans(store)
     if problems:
         return Check("orphans", "problem", "; ".join(problems), repairable=True)
     return Check("orphans", "ok", "every chunk has its document and its full-text row")
 
 
-def _fulltext(store: MetadataStore) -> Check:
+def _fulltext(store: SQLStore) -> Check:
     problems = checks.fulltext_problems(store)
     if problems:
         return Check("full-text", "problem", "; ".join(problems), repairable=True)
     return Check("full-text", "ok", "the full-text rows match the chunks")
 
 
-def _vectors(directory: Path, store: MetadataStore, dimension: int | None) -> Check:
-    newest = store.current_generation()
-    stored = {
-        int(i): blob
-        for ids, blobs in store.iter_vectors()
-        for i, blob in zip(ids, blobs, strict=True)
-    }
-    if newest is None:
-        if not stored:
-            return Check("vectors", "ok", "no chunks, no vectors")
-        return Check("vectors", "problem", "no vector generation recorded", repairable=True)
-    name = newest.file
-    if dimension is None or not (directory / name).exists():
-        return Check("vectors", "problem", f"{name} is missing", repairable=True)
-    loaded = VectorIndex.load(
-        directory / name, newest.checksum, dimension, newest.vector_count, newest.generation
-    )
-    if loaded is None:
-        detail = f"{name} does not match its recorded checksum, dimension or count"
-        return Check("vectors", "problem", detail, repairable=True)
-    if newest.data_version != store.data_version():
-        if WriteLock(directory / LOCK_FILE).held_elsewhere():
-            detail = f"generation {newest.generation} serves while a writer is at work"
-            return Check("vectors", "warning", detail)
-        detail = (
-            f"generation {newest.generation} is behind the database (data version "
-            f"{newest.data_version}, now {store.data_version()}): a writer stopped before it "
-            "published"
+class EmbeddedChecks:
+    """An index directory: SQLite's integrity check, the FAISS generation file against the
+    rows, and files left by interrupted writes."""
+
+    def __init__(self, directory: Path, store: SQLiteStore) -> None:
+        self.directory = directory
+        self.store = store
+        self.lock = FileLock(directory / LOCK_FILE)
+
+    def database(self) -> Check:
+        problems = self.store.integrity()[:EXAMPLES]
+        if problems:
+            detail = "SQLite integrity check failed: " + "; ".join(problems)
+            return Check("database", "problem", detail + " (move the index aside and index again)")
+        return Check("database", "ok", "SQLite integrity check passed")
+
+    def vectors(self, dimension: int | None) -> Check:
+        store, directory = self.store, self.directory
+        newest = store.current_generation()
+        stored = {
+            int(i): blob
+            for ids, blobs in store.iter_vectors()
+            for i, blob in zip(ids, blobs, strict=True)
+        }
+        if newest is None:
+            if not stored:
+                return Check("vectors", "ok", "no chunks, no vectors")
+            return Check("vectors", "problem", "no vector generation recorded", repairable=True)
+        name = newest.file
+        if dimension is None or not (directory / name).exists():
+            return Check("vectors", "problem", f"{name} is missing", repairable=True)
+        loaded = VectorIndex.load(
+            directory / name, newest.checksum, dimension, newest.vector_count, newest.generation
         )
-        return Check("vectors", "problem", detail, repairable=True)
-    held = loaded.vectors()
-    if held.keys() != stored.keys():
-        extra, missing = len(held.keys() - stored.keys()), len(stored.keys() - held.keys())
-        detail = f"{name}: {extra} vectors without a chunk, {missing} chunks without a vector"
-        return Check("vectors", "problem", detail, repairable=True)
-    # An 8-bit index holds approximations: within a quantisation step of the stored vector.
-    same = partial(np.allclose, atol=0.02, rtol=0) if loaded.lossy else np.array_equal
-    differ = sum(
-        not same(vector, np.frombuffer(stored[i], dtype=np.float32)) for i, vector in held.items()
-    )
-    if differ:
-        detail = f"{name}: {differ} vectors differ from the database"
-        return Check("vectors", "problem", detail, repairable=True)
-    return Check("vectors", "ok", f"generation {newest.generation}: {len(held)} vectors verified")
+        if loaded is None:
+            detail = f"{name} does not match its recorded checksum, dimension or count"
+            return Check("vectors", "problem", detail, repairable=True)
+        if newest.data_version != store.data_version():
+            if self.lock.held_elsewhere():
+                detail = f"generation {newest.generation} serves while a writer is at work"
+                return Check("vectors", "warning", detail)
+            detail = (
+                f"generation {newest.generation} is behind the database (data version "
+                f"{newest.data_version}, now {store.data_version()}): a writer stopped before it "
+                "published"
+            )
+            return Check("vectors", "problem", detail, repairable=True)
+        held = loaded.vectors()
+        if held.keys() != stored.keys():
+            extra, missing = len(held.keys() - stored.keys()), len(stored.keys() - held.keys())
+            detail = f"{name}: {extra} vectors without a chunk, {missing} chunks without a vector"
+            return Check("vectors", "problem", detail, repairable=True)
+        # A compressed index holds codes: compared within a quantisation step, or by sign.
+        differ = sum(
+            not loaded.agrees(vector, np.frombuffer(stored[i], dtype=np.float32))
+            for i, vector in held.items()
+        )
+        if differ:
+            detail = f"{name}: {differ} vectors differ from the database"
+            return Check("vectors", "problem", detail, repairable=True)
+        verified = f"generation {newest.generation}: {len(held)} vectors verified"
+        return Check("vectors", "ok", verified)
+
+    def files(self) -> Check:
+        newest = self.store.current_generation()
+        stale = stale_files(self.directory, newest.file if newest else None)
+        if stale:
+            names = ", ".join(path.name for path in stale[:3]) + (", ..." if len(stale) > 3 else "")
+            detail = f"{len(stale)} files left by interrupted or older writes: {names}"
+            return Check("files", "warning", detail, repairable=True)
+        return Check("files", "ok", "no stray files")
+
+    def hold(self) -> AbstractContextManager[None]:
+        return self.lock.hold()
+
+    def repair_vectors(self, wrong: set[str], dimension: int | None) -> None:
+        if wrong & {"orphans", "vectors"} and dimension:
+            Generations(self.directory, self.store, self.lock).republish(dimension)
+        newest = self.store.current_generation()
+        for path in stale_files(self.directory, newest.file if newest else None):
+            path.unlink(missing_ok=True)
 
 
-def _files(directory: Path, store: MetadataStore) -> Check:
-    newest = store.current_generation()
-    stale = stale_files(directory, newest.file if newest else None)
-    if stale:
-        names = ", ".join(path.name for path in stale[:3]) + (", ..." if len(stale) > 3 else "")
-        detail = f"{len(stale)} files left by interrupted or older writes: {names}"
-        return Check("files", "warning", detail, repairable=True)
-    return Check("files", "ok", "no stray files")
-
-
-def _repair(directory: Path, store: MetadataStore, wrong: set[str]) -> None:
+def _repair(target: Target, wrong: set[str]) -> None:
     """Fix the ``wrong`` checks under the write lock: orphans and full-text rows first, then
-    the vectors (whose ids must match the chunks that remain), then stray files."""
-    lock = WriteLock(directory / LOCK_FILE)
-    with lock.hold():
+    the vectors (whose ids must match the chunks that remain) and stray files."""
+    store = target.store
+    with target.hold():
         if "orphans" in wrong:
             checks.delete_orphans(store)
         if wrong & {"orphans", "full-text"}:
             checks.rebuild_fulltext(store)
         dimension = store.manifest().get("model", {}).get("dimension")
-        if wrong & {"orphans", "vectors"} and dimension:
-            Generations(directory, store, lock).republish(int(dimension))
-        newest = store.current_generation()
-        for path in stale_files(directory, newest.file if newest else None):
-            path.unlink(missing_ok=True)
+        target.repair_vectors(wrong, dimension)

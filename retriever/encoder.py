@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from retriever.batching import plan_batches
 from retriever.errors import InvalidQueryError, ModelError
 from retriever.models import LOADING, ResolvedModel, weights_checksum
 from retriever.precision import Precision, apply_precision, resolve_precision
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 log = logging.getLogger("retriever")
 
@@ -159,7 +163,11 @@ class SentenceTransformerEncoder:
         )
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.encode(self.document_prefix + text).ids)
+        return _count_document_tokens(self._tokenizer, self.document_prefix, text)
+
+    def document_token_counter(self) -> Callable[[str], int]:
+        """``count_tokens`` without the weights, picklable: for chunking in other processes."""
+        return partial(_count_document_tokens, self._tokenizer, self.document_prefix)
 
     def count_text_tokens(self, text: str) -> int:
         """Tokens of ``text`` alone, as part of a longer prompt (no special tokens)."""
@@ -233,6 +241,10 @@ class SentenceTransformerEncoder:
         # Normalised again in float32: under bf16 the model's own normalisation is off by ~1e-3.
         vectors = np.asarray(vectors, dtype=np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def _count_document_tokens(tokenizer: Tokenizer, prefix: str, text: str) -> int:
+    return len(tokenizer.encode(prefix + text).ids)
 
 
 def _is_out_of_memory(error: Exception) -> bool:

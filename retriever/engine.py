@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,17 +15,16 @@ import numpy as np
 from indexers.chunk import content_hash
 from indexers.languages import detect_language
 from retriever import git
+from retriever.backend import Backend, open_backend
 from retriever.context import Context, RankedChunk, assemble
 from retriever.encoder import Encoder, ModelFingerprint
-from retriever.errors import IndexNotFoundError, InvalidQueryError, RetrieverError
+from retriever.errors import InvalidQueryError, RetrieverError
 from retriever.freshness import stale_files
 from retriever.fusion import reciprocal_rank_fusion
-from retriever.generations import Generations
 from retriever.indexing import Indexer, Progress, Root
 from retriever.labelling import Labelling, label_chunks
 from retriever.late_chunking import check_pooling
 from retriever.lexical import query_terms
-from retriever.locking import WriteLock
 from retriever.manifest import (
     check_chunker,
     check_fingerprint,
@@ -32,12 +32,13 @@ from retriever.manifest import (
     embedding_settings,
     new_manifest,
     recorded_embedding,
+    vector_compression,
 )
 from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
 from retriever.models import resolve_model
 from retriever.settings import Settings
 from retriever.similarity import cosine_similarities
-from retriever.store import MetadataStore, PendingDocument, make_doc_id
+from retriever.store import PendingDocument, make_doc_id
 from retriever.types import (
     DocumentPage,
     DocumentSummary,
@@ -47,15 +48,12 @@ from retriever.types import (
     Status,
     is_encodable,
 )
-from retriever.vectors import VectorIndex
 
 if TYPE_CHECKING:
     from retriever.reranking import Reranker
 
 log = logging.getLogger("retriever")
 
-DATABASE_FILE = "index.sqlite3"
-LOCK_FILE = "write.lock"
 #: The root recorded for text uploaded directly (no file on disk behind it).
 VIRTUAL_ROOT = "virtual:"
 MAX_K = 1000
@@ -67,19 +65,22 @@ MAX_QUERY_CHARS = 8192
 
 
 class Retriever:
-    """An index directory: open it, index paths into it, search it.
+    """An index (a directory, or a PostgreSQL database): open it, index paths into it,
+    search it.
 
     >>> r = Retriever.open(".retriever")       # doctest: +SKIP
+    >>> r = Retriever.open("postgresql://me@db.internal/retriever")  # doctest: +SKIP
     >>> r.index(["src", "docs"])               # doctest: +SKIP
     >>> r.search("where do we retry failed uploads?", k=5)  # doctest: +SKIP
     """
 
-    def __init__(self, settings: Settings, store: MetadataStore) -> None:
+    def __init__(self, settings: Settings, backend: Backend) -> None:
         self.settings = settings
-        self.directory = settings.index
-        self.store = store
-        self.lock = WriteLock(self.directory / LOCK_FILE)
-        self.generations = Generations(self.directory, store, self.lock)
+        #: The index directory (None for an index on a database server).
+        self.directory = backend.directory
+        self.store = backend.store
+        self.lock = backend.lock
+        self.vectors = backend.vectors
         self._encoder: Encoder | None = None
         self._model: dict[str, Any] | None = None
         #: The masked LM of the ``mlm_model`` setting; its weights load on first use.
@@ -93,25 +94,20 @@ class Retriever:
     def open(
         cls, index_dir: str | Path | None = None, *, create: bool = True, **settings: Any
     ) -> Retriever:
-        """Open (or, with ``create``, start) the index in ``index_dir`` (default: the
-        ``RETRIEVER_INDEX`` variable, the config file, else ``.retriever``); ``settings`` are
-        :class:`~retriever.Settings` fields such as ``model`` or ``chunk_tokens``."""
+        """Open (or, with ``create``, start) the index at ``index_dir``: a directory, or a
+        ``postgresql://`` URL (default: the ``RETRIEVER_INDEX`` variable, the config file, else
+        ``.retriever``); ``settings`` are :class:`~retriever.Settings` fields such as
+        ``model`` or ``chunk_tokens``."""
         if index_dir is not None:
-            settings["index"] = Path(index_dir)
+            settings["index"] = index_dir
         resolved = Settings(**settings)
-        directory = resolved.index
-        database = directory / DATABASE_FILE
-        if not database.exists():
-            if not create:
-                raise IndexNotFoundError(
-                    f"no index at {directory}: run `retriever index PATH` first"
-                )
-            if directory.exists() and not directory.is_dir():
-                raise RetrieverError(f"index path {directory} exists and is not a directory")
-            directory.mkdir(parents=True, exist_ok=True)
-        store = MetadataStore(database)
-        check_settings(store.manifest(), resolved, str(directory))
-        return cls(resolved, store)
+        backend = open_backend(resolved.index, create=create)
+        try:
+            check_settings(backend.store.manifest(), resolved, backend.store.location)
+        except RetrieverError:
+            backend.store.close()
+            raise
+        return cls(resolved, backend)
 
     def close(self) -> None:
         self.store.close()
@@ -132,6 +128,7 @@ class Retriever:
         since: str | None = None,
         classify_labels: Sequence[str] | None = None,
         classify_template: str | None = None,
+        ray: str | None = None,
     ) -> IndexReport:
         """Index (or refresh) ``paths``: new and changed files are added, removed files go.
 
@@ -141,7 +138,12 @@ class Retriever:
         untracked files) are looked at. Either way nothing else is read.
 
         With ``classify_labels``, every chunk is tagged with the label that fits it best (see
-        :meth:`classify`), filterable as ``label``; later runs label new chunks the same way."""
+        :meth:`classify`), filterable as ``label``; later runs label new chunks the same way.
+
+        With ``ray``, a Ray address as ``ray.init`` takes it (``auto``, ``host:6379``,
+        ``local``; not Ray Client's ``ray://``: this process runs on a node of the cluster), new
+        and changed files are chunked and encoded on that cluster (see
+        :mod:`retriever.distributed`); the index comes out the same."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         if changed is not None and since is not None:
@@ -156,17 +158,18 @@ class Retriever:
         if classify_labels:
             labelling = Labelling.of(classify_labels, classify_template, self.settings.mlm_model)
         with self.lock.hold():
-            indexer = self._indexer(progress)
+            indexer = self._indexer(progress, ray)
             given = self._remember_roots(roots)
             try:
                 report = indexer.run(roots, scopes)
             finally:
-                # Whatever committed to SQLite is published, even after an error part-way.
-                self.generations.publish(indexer.vectors)
+                # Whatever committed to the rows is published, even after an error part-way.
+                self.vectors.publish(indexer.vectors)
             if indexer.refresh and scopes is None:
                 # These roots now have vectors of the new embedding settings.
-                pending = self.store.manifest().get("reembed") or []
-                self.store.set_manifest({"reembed": [r for r in pending if r not in given]})
+                self.store.update_manifest(
+                    "reembed", lambda pending: [r for r in pending or [] if r not in given]
+                )
             self._remember_commits(roots)
             started = time.perf_counter()
             report.chunks_labelled = self._label_chunks(labelling)
@@ -195,7 +198,7 @@ class Retriever:
                     )
                 ]
             )
-            self.generations.publish(indexer.vectors)
+            self.vectors.publish(indexer.vectors)
             self._label_chunks(None)
         _, rows = self.store.documents(1, 0, doc_id=make_doc_id(VIRTUAL_ROOT, path))
         return DocumentSummary(**rows[0])
@@ -325,9 +328,9 @@ class Retriever:
     def status(self) -> Status:
         manifest = self.store.manifest()
         counts = self.store.counts()
-        generation = self.store.current_generation()
+        vectors = self.vectors.state()
         return Status(
-            index_dir=str(self.directory),
+            index_dir=self.store.location,
             model=manifest.get("model", {}),
             settings={
                 "chunk_tokens": manifest.get("chunk_tokens"),
@@ -340,9 +343,9 @@ class Retriever:
             languages=counts["languages"],
             skipped=counts["skipped"],
             skipped_files=counts["skipped_files"],
-            generation=generation.generation if generation else None,
-            vectors=generation.vector_count if generation else 0,
-            size_bytes=sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file()),
+            generation=vectors.generation,
+            vectors=vectors.count,
+            size_bytes=self.store.size_bytes(),
             git=self._git_states(manifest.get("commits", {})),
         )
 
@@ -350,18 +353,20 @@ class Retriever:
         """Load the model and verify the vectors now rather than on the first query."""
         if self._recorded_model():
             _ = self.encoder
-            self._vectors()
+            with self.vectors.snapshot(self._dimension()):
+                pass
 
     @property
     def generation(self) -> int | None:
-        """The vector index generation that searches are served from."""
-        return self.generations.number
+        """The state of the index that searches are served from: the vector generation of an
+        embedded index, the data version of one on PostgreSQL."""
+        return self.vectors.generation
 
     @property
     def searched_generation(self) -> int | None:
         """The generation the calling thread's last search was answered from (None: a rebuild
         from SQLite not yet published); every hit of that search is a chunk of it."""
-        return getattr(self._searched, "generation", self.generations.number)
+        return getattr(self._searched, "generation", self.vectors.generation)
 
     # -- model ------------------------------------------------------------------------------
     @property
@@ -403,10 +408,11 @@ class Retriever:
         return min(self.settings.chunk_tokens, self.encoder.fingerprint.max_tokens)
 
     # -- internals --------------------------------------------------------------------------
-    def _indexer(self, progress: Progress | None) -> Indexer:
-        """An indexer over a private copy of the vectors (the caller holds the write lock)."""
+    def _indexer(self, progress: Progress | None, ray: str | None = None) -> Indexer:
+        """An indexer over a private copy of the vectors (the caller holds the write lock);
+        with ``ray``, one that chunks and encodes on the Ray cluster at that address."""
         manifest = self.store.manifest()
-        check_chunker(manifest, str(self.directory))
+        check_chunker(manifest, self.store.location)
         embedding = embedding_settings(manifest, self.settings)
         recorded = recorded_embedding(manifest)
         if embedding["late_chunking"] and recorded != embedding:
@@ -420,13 +426,22 @@ class Retriever:
             # an interrupted re-embedding resumes on the next run.
             roots = manifest.get("roots", [])
             self.store.set_manifest({"embedding": embedding, "reembed": roots})
-        return Indexer(
+        # The vectors are published with the compression the manifest records.
+        compression = vector_compression(manifest, self.settings)
+        if manifest.get("vector_compression") != compression:
+            self.store.set_manifest({"vector_compression": compression})
+        make: Callable[..., Indexer] = Indexer
+        if ray is not None:
+            from retriever.distributed import RayIndexer
+
+            make = partial(RayIndexer, address=ray, settings=self.settings)
+        return make(
             self.store,
-            self.generations.for_writing(self._dimension()),
+            self.vectors.for_writing(self._dimension()),
             lambda: self.encoder,
             chunk_tokens=self.chunk_tokens,
             max_file_bytes=self.settings.max_file_bytes,
-            exclude=[self.directory],
+            exclude=[self.directory] if self.directory else [],
             progress=progress,
             refresh=bool(self.store.manifest().get("reembed")),
             **embedding,
@@ -435,22 +450,22 @@ class Retriever:
     def _remember_roots(self, roots: Sequence[Root]) -> list[str]:
         """Record what the user asked to index (a directory, or one file of it), so a later
         re-index (`POST /v1/index`) covers exactly that; returns it."""
-        known = self.store.manifest().get("roots", [])
         given = [str(root.path) for root in roots]
-        self.store.set_manifest({"roots": list(dict.fromkeys([*known, *given]))})
+        self.store.update_manifest(
+            "roots", lambda known: list(dict.fromkeys([*(known or []), *given]))
+        )
         return given
 
     def _remember_commits(self, roots: Sequence[Root]) -> None:
         """Record the commit each root's work tree was at when indexed (roots outside git
         record none)."""
-        commits = dict(self.store.manifest().get("commits", {}))
-        for root in roots:
-            commit = git.head_commit(root.directory)
-            if commit:
-                commits[str(root.path)] = commit
-            else:
-                commits.pop(str(root.path), None)
-        self.store.set_manifest({"commits": commits})
+        now = {str(root.path): git.head_commit(root.directory) for root in roots}
+
+        def record(known: dict[str, str] | None) -> dict[str, str]:
+            commits = {path: commit for path, commit in (known or {}).items() if path not in now}
+            return {**commits, **{path: commit for path, commit in now.items() if commit}}
+
+        self.store.update_manifest("commits", record)
 
     def _git_states(self, commits: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         """Per root indexed in a git work tree: the commit indexed, where the tree is now, and
@@ -458,7 +473,8 @@ class Retriever:
         states = {}
         for root, indexed in commits.items():
             path = Path(root)
-            now = git.work_tree(path if path.is_dir() else path.parent, exclude=[self.directory])
+            exclude = [self.directory] if self.directory else []
+            now = git.work_tree(path if path.is_dir() else path.parent, exclude=exclude)
             if now is not None:
                 moved = now.commit != indexed or now.dirty
                 states[root] = {
@@ -485,10 +501,10 @@ class Retriever:
         if not row_ids:
             return 0
         with self.lock.hold():
-            vectors = self.generations.for_writing(self._dimension())
+            vectors = self.vectors.for_writing(self._dimension())
             _, removed = self.store.write([], removals=row_ids)
             vectors.remove(np.array(removed, dtype=np.int64))
-            self.generations.publish(vectors)
+            self.vectors.publish(vectors)
         return len(row_ids)
 
     def _recorded_model(self) -> dict[str, Any] | None:
@@ -501,9 +517,6 @@ class Retriever:
     def _dimension(self) -> int:
         recorded = self._recorded_model()
         return int(recorded["dimension"]) if recorded else self.encoder.fingerprint.dimension
-
-    def _vectors(self) -> VectorIndex:
-        return self.generations.serving(self._dimension())
 
     def _ranked(
         self,
@@ -541,21 +554,19 @@ class Retriever:
         # Fusion needs more than k candidates from each side to find what both rank well.
         depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_K)
         rankings = []
-        # One generation answers the whole search: the lexical side, which reads SQLite as it
-        # is now, keeps only chunks of it, so a search never mixes two states of the index.
-        vectors = self._vectors()
-        self._searched.generation = vectors.generation
         if mode != "lexical":
             embedded = self.encoder.encode_query(query)
             encoded = time.perf_counter()
-            allowed = self.store.chunk_ids_matching(parsed) if parsed else None
-            rankings.append(vectors.search(embedded, depth, allowed))
-        if mode != "dense":
-            lexical = self.store.lexical(query_terms(query), parsed, depth)
-            known = vectors.contains([chunk_id for chunk_id, _ in lexical])
-            rankings.append([pair for pair, kept in zip(lexical, known, strict=True) if kept])
-        ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, wanted)
-        rows = self.store.hits([chunk_id for chunk_id, _ in ranked])
+        # One state of the index answers the whole search (a FAISS generation, or one
+        # PostgreSQL snapshot), so a search never mixes two states of the index.
+        with self.vectors.snapshot(self._dimension()) as view:
+            self._searched.generation = view.generation
+            if mode != "lexical":
+                rankings.append(view.dense(embedded, depth, parsed))
+            if mode != "dense":
+                rankings.append(view.lexical(query_terms(query), parsed, depth))
+            ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, wanted)
+            rows = view.hits([chunk_id for chunk_id, _ in ranked])
         searched = time.perf_counter()
         # A chunk deleted since this generation was published is absent from rows: skip it.
         found = [

@@ -156,11 +156,11 @@ def vector_recall_at_10(
     matrix = np.frombuffer(
         b"".join(blob for _, blobs in pages for blob in blobs), dtype=np.float32
     ).reshape(len(ids), dimension)
-    served_index = retriever.generations.serving(dimension)
     overlaps = []
     for item in queries[:sample]:
         query = encoder.encode_query(item.query)
-        served = {chunk_id for chunk_id, _ in served_index.search(query, 10)}
+        with retriever.vectors.snapshot(dimension) as view:
+            served = {chunk_id for chunk_id, _ in view.dense(query, 10, None)}
         exact = set(ids[np.argsort(-(matrix @ query))[:10]].tolist())
         overlaps.append(len(served & exact) / len(exact))
     return round(statistics.fmean(overlaps), 4)

@@ -15,21 +15,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from retriever import ann
 from retriever.errors import CorruptIndexError, IndexLockedError, StorageError
-from retriever.locking import WriteLock
-from retriever.store import GenerationRow, MetadataStore
+from retriever.locking import FileLock
+from retriever.protocols import Ranking, VectorState
+from retriever.store import GenerationRow, SQLiteStore
+from retriever.types import Filters
 from retriever.vectors import VectorIndex, generation_file, remove_stale_generations
 
 log = logging.getLogger("retriever")
 
 
 class Generations:
-    def __init__(self, directory: Path, store: MetadataStore, lock: WriteLock) -> None:
+    def __init__(self, directory: Path, store: SQLiteStore, lock: FileLock) -> None:
         self.directory = directory
         self.store = store
         self.lock = lock
@@ -38,7 +43,7 @@ class Generations:
         self._guard = threading.RLock()
 
     @property
-    def number(self) -> int | None:
+    def generation(self) -> int | None:
         """The generation now served (None before the first publish)."""
         return self._number
 
@@ -56,6 +61,17 @@ class Generations:
                 if rebuilt_at is not None:
                     self._persist(vectors, rebuilt_at)
             return self._served
+
+    @contextmanager
+    def snapshot(self, dimension: int) -> Iterator[GenerationView]:
+        """The generation now served: a search reads only what it holds."""
+        yield GenerationView(self.serving(dimension), self.store)
+
+    def state(self) -> VectorState:
+        newest = self.store.current_generation()
+        if newest is None:
+            return VectorState(None, 0)
+        return VectorState(newest.generation, newest.vector_count)
 
     def for_writing(self, dimension: int) -> VectorIndex:
         """A private copy for a writer (who holds the lock) to change and then publish."""
@@ -89,7 +105,11 @@ class Generations:
         unchanged (a rebuild, or changed vectors, have no generation yet)."""
         previous = self.store.current_generation()
         unchanged = previous is not None and vectors.generation == previous.generation
-        if not unchanged or previous.data_version != self.store.data_version():
+        if (
+            not unchanged
+            or previous.data_version != self.store.data_version()
+            or ann.needs_rebuild(vectors.index, len(vectors), self._compression())
+        ):
             self._write(vectors, previous)
 
     def republish(self, dimension: int) -> None:
@@ -99,7 +119,8 @@ class Generations:
 
     def _write(self, vectors: VectorIndex, previous: GenerationRow | None) -> None:
         version = self.store.data_version()
-        if ann.needs_rebuild(vectors.index, len(vectors)):  # grown or shrunk past a size tier
+        # Grown or shrunk past a size tier, or another compression asked for.
+        if ann.needs_rebuild(vectors.index, len(vectors), self._compression()):
             vectors = self._rebuild(vectors.dimension)[0]
         number = (previous.generation if previous else 0) + 1
         try:
@@ -172,4 +193,31 @@ class Generations:
                     )
                 yield ids, np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(-1, dimension)
 
-        return VectorIndex(dimension, ann.build(dimension, pages)), version
+        return VectorIndex(dimension, ann.build(dimension, pages, self._compression())), version
+
+    def _compression(self) -> ann.Compression:
+        """How the index stores vectors: as the manifest records (see manifest.py)."""
+        return self.store.manifest().get("vector_compression", "auto")
+
+
+class GenerationView:
+    """A search over one generation: dense from its FAISS index, lexical from SQLite as it is
+    now but kept to the chunks the generation holds, so a search never mixes two states."""
+
+    def __init__(self, vectors: VectorIndex, store: SQLiteStore) -> None:
+        self.vectors = vectors
+        self.store = store
+        self.generation = vectors.generation
+
+    def dense(self, query: np.ndarray, k: int, filters: Filters | None) -> Ranking:
+        allowed = self.store.chunk_ids_matching(filters) if filters else None
+        return self.vectors.search(query, k, allowed, self.store.vectors_by_id)
+
+    def lexical(self, terms: list[str], filters: Filters | None, k: int) -> Ranking:
+        found = self.store.lexical(terms, filters, k)
+        known = self.vectors.contains([chunk_id for chunk_id, _ in found])
+        return [pair for pair, kept in zip(found, known, strict=True) if kept]
+
+    def hits(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        # A chunk deleted since this generation was published is absent: the caller skips it.
+        return self.store.hits(ids)

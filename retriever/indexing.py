@@ -10,7 +10,7 @@ one transaction, so a failure part-way leaves every file either as before or as 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +31,9 @@ from indexers.skip_rules import IGNORE_FILES
 from retriever import late_chunking
 from retriever.encoder import Encoder
 from retriever.errors import RetrieverError
-from retriever.store import DocumentUpdate, MetadataStore, PendingDocument
+from retriever.protocols import MetadataStore, VectorWriter
+from retriever.store import DocumentUpdate, PendingDocument, StoredDocument
 from retriever.types import IndexReport
-from retriever.vectors import VectorIndex
 
 #: Called with (files done, files total, current path) as indexing goes.
 Progress = Callable[[int, int, str], None]
@@ -78,7 +78,7 @@ class Indexer:
     def __init__(
         self,
         store: MetadataStore,
-        vectors: VectorIndex,
+        vectors: VectorWriter,
         encoder: Callable[[], Encoder],
         *,
         chunk_tokens: int,
@@ -142,24 +142,9 @@ class Indexer:
         skipped = [item for item in found if isinstance(item, Skipped)]
         kept: set[str] = set()  # paths that stay indexed: unchanged or re-indexed
         batch = _Batch()
-        for done, source in enumerate(sources, start=1):
-            self.progress(done - 1, len(sources), source.path)
-            self.report.files_seen += 1
-            loaded = load(source, max_file_bytes=self.max_file_bytes)
-            if isinstance(loaded, Skipped):
-                skipped.append(loaded)
-                continue
-            kept.add(source.path)
-            previous = stored.get(source.path)
-            unchanged = previous is not None and previous.content_hash == loaded.content_hash
-            if unchanged and not self.refresh:
-                self.report.files_unchanged += 1
-                if previous.mtime_ns != source.mtime_ns:
-                    self.store.touch(previous.id, source.mtime_ns)
-                continue
-            chunks = self.chunk(loaded.text, source.path, loaded.language)
-            batch.documents.append(_pending(loaded, chunks))
-            batch.tokens += sum(chunk.token_count for chunk in chunks)
+        for document in self.documents(self._changed(sources, stored, skipped, kept)):
+            batch.documents.append(document)
+            batch.tokens += sum(chunk.token_count for chunk in document.chunks)
             if batch.tokens >= FLUSH_TOKENS:
                 self.write(batch.documents)
                 batch = _Batch()
@@ -177,6 +162,38 @@ class Indexer:
             )
         for s in skipped:
             self.report.files_skipped[s.reason] = self.report.files_skipped.get(s.reason, 0) + 1
+
+    def _changed(
+        self,
+        sources: Sequence[SourceFile],
+        stored: Mapping[str, StoredDocument],
+        skipped: list[Skipped],
+        kept: set[str],
+    ) -> Iterator[LoadedFile]:
+        """Read ``sources``, yielding the files that are new or changed since ``stored``;
+        adds the files read to ``kept`` and those that turn out unreadable to ``skipped``."""
+        for done, source in enumerate(sources, start=1):
+            self.progress(done - 1, len(sources), source.path)
+            self.report.files_seen += 1
+            loaded = load(source, max_file_bytes=self.max_file_bytes)
+            if isinstance(loaded, Skipped):
+                skipped.append(loaded)
+                continue
+            kept.add(source.path)
+            previous = stored.get(source.path)
+            unchanged = previous is not None and previous.content_hash == loaded.content_hash
+            if unchanged and not self.refresh:
+                self.report.files_unchanged += 1
+                if previous.mtime_ns != source.mtime_ns:
+                    self.store.touch(previous.id, source.mtime_ns)
+                continue
+            yield loaded
+
+    def documents(self, files: Iterable[LoadedFile]) -> Iterator[PendingDocument]:
+        """The new or changed ``files``, chunked, in order (what a flush writes)."""
+        for loaded in files:
+            chunks = self.chunk(loaded.text, loaded.source.path, loaded.language)
+            yield pending_document(loaded, chunks)
 
     def chunk(self, text: str, path: str, language: str) -> list[Chunk]:
         count = self._encoder().count_tokens
@@ -268,7 +285,7 @@ def _scope(root: Root, changed: Collection[str]) -> frozenset[str] | None:
     return frozenset(paths)
 
 
-def _pending(loaded: LoadedFile, chunks: list[Chunk]) -> PendingDocument:
+def pending_document(loaded: LoadedFile, chunks: list[Chunk]) -> PendingDocument:
     source = loaded.source
     return PendingDocument(
         root=str(source.root),

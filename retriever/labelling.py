@@ -12,7 +12,7 @@ from typing import Any
 
 from retriever.mask_tasks import DEFAULT_TEMPLATE, MaskedLM, check_labels, split_template
 from retriever.models import resolve_masked_lm
-from retriever.store import MetadataStore
+from retriever.protocols import MetadataStore
 
 #: Chunks classified per model call (and per transaction).
 LABEL_BATCH = 32

@@ -40,10 +40,12 @@ def blocked_window_attention(
     blocks = -(-length // window)
     tail = blocks * window - length
     # Query blocks, and key/value blocks padded by one empty block on each side so that block
-    # b's neighbourhood is always blocks b, b+1, b+2 of the padded sequence.
-    queries = F.pad(query, (0, 0, 0, tail)).view(batch, heads, blocks, window, dim)
-    keys = _neighbourhoods(F.pad(key, (0, 0, window, tail + window)), blocks, window)
-    values = _neighbourhoods(F.pad(value, (0, 0, window, tail + window)), blocks, window)
+    # b's neighbourhood is always blocks b, b+1, b+2 of the padded sequence. Blocks are folded
+    # into the batch dimension: SDPA's fused kernels take 4-d inputs only (5-d inputs fall back
+    # to its unfused path, several times slower, in bf16 most of all).
+    queries = _folded(F.pad(query, (0, 0, 0, tail)).view(batch, heads, blocks, window, dim))
+    keys = _folded(_neighbourhoods(F.pad(key, (0, 0, window, tail + window)), blocks, window))
+    values = _folded(_neighbourhoods(F.pad(value, (0, 0, window, tail + window)), blocks, window))
 
     device = query.device
     query_positions = torch.arange(blocks * window, device=device).view(blocks, window, 1)
@@ -56,12 +58,20 @@ def blocked_window_attention(
     real = torch.ones(batch, length, dtype=torch.bool, device=device) if real is None else real
     real_keys = _neighbourhoods(
         F.pad(real, (window, tail + window), value=False).view(batch, 1, -1, 1), blocks, window
-    ).view(batch, 1, blocks, 1, 3 * window)
+    ).view(batch, blocks, 1, 3 * window)
     # Every query sees itself, so no row is all masked (padding rows would turn into NaN).
     allowed = ((distance.abs() <= window) & real_keys) | (distance == 0)
+    allowed = allowed.view(batch * blocks, 1, window, 3 * window)  # the same for every head
     out = F.scaled_dot_product_attention(queries, keys, values, attn_mask=allowed, scale=scale)
-    out = out.reshape(batch, heads, blocks * window, dim)[:, :, :length]
-    return out.transpose(1, 2).contiguous()
+    # (batch * blocks, heads, window, dim) -> (batch, length, heads, dim)
+    out = out.view(batch, blocks, heads, window, dim).transpose(2, 3)
+    return out.reshape(batch, blocks * window, heads, dim)[:, :length].contiguous()
+
+
+def _folded(blocked: torch.Tensor) -> torch.Tensor:
+    """(batch, heads, blocks, n, dim) -> (batch * blocks, heads, n, dim)."""
+    batch, heads, blocks, n, dim = blocked.shape
+    return blocked.transpose(1, 2).reshape(batch * blocks, heads, n, dim)
 
 
 def _neighbourhoods(padded: torch.Tensor, blocks: int, window: int) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""The index's single-writer lock: an OS file lock, released by the OS if the writer dies."""
+"""The embedded index's single-writer lock: an OS file lock, released by the OS if the writer
+dies."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from retriever.errors import IndexLockedError
 
 
-class WriteLock:
+class FileLock:
     def __init__(self, path: Path) -> None:
         self.path = path
 

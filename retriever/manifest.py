@@ -29,6 +29,7 @@ def new_manifest(
         "chunk_tokens": min(settings.chunk_tokens, fingerprint.max_tokens),
         "chunker_version": CHUNKER_VERSION,
         "embedding": embedding_settings({}, settings),
+        "vector_compression": settings.vector_compression,
     }
 
 
@@ -51,6 +52,14 @@ def embedding_settings(manifest: dict[str, Any], settings: Settings) -> dict[str
         else recorded[name]
         for name in EMBEDDING_SETTINGS
     }
+
+
+def vector_compression(manifest: dict[str, Any], settings: Settings) -> str:
+    """How the vector index stores vectors: as the settings say where given explicitly, else
+    as the index records, else the default."""
+    if "vector_compression" in settings.model_fields_set:
+        return settings.vector_compression
+    return manifest.get("vector_compression", settings.vector_compression)
 
 
 def check_settings(manifest: dict[str, Any], settings: Settings, where: str) -> None:

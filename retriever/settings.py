@@ -14,6 +14,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+#: URL schemes that put an index on PostgreSQL (see retriever.backend).
+DATABASE_SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
 #: The config file read from the working directory when present.
 CONFIG_FILE = "retriever.toml"
 
@@ -25,7 +27,11 @@ class Settings(BaseSettings):
         env_prefix="RETRIEVER_", toml_file=CONFIG_FILE, extra="forbid", validate_default=True
     )
 
-    index: Path = Field(Path(".retriever"), description="Index directory.")
+    index: Path | str = Field(
+        Path(".retriever"),
+        description="Index directory, or a PostgreSQL URL (postgresql://user@host/database) "
+        "to keep the index in PostgreSQL with pgvector.",
+    )
     model: str = Field(
         "auto",
         description=(
@@ -115,6 +121,22 @@ class Settings(BaseSettings):
     rerank_depth: int = Field(
         50, ge=1, le=1000, description="How many candidates the cross-encoder re-scores."
     )
+    vector_compression: Literal["auto", "none", "int8", "binary"] = Field(
+        "auto",
+        description="What the vector index stores per vector: 'auto' (floats below 1M vectors, "
+        "8-bit codes from 1M), 'none' (floats), 'int8' (8-bit codes, 4x smaller) or 'binary' "
+        "(sign bits, 32x smaller); searches of codes are rescored from the float vectors "
+        "SQLite keeps. Applied by the next index run; an index keeps its choice until then.",
+    )
+
+    @field_validator("index", mode="before")
+    @classmethod
+    def _directory_or_url(cls, value: object) -> object:
+        """A database URL stays a string (a path would fold its ``//``); anything else is a
+        directory."""
+        if isinstance(value, str) and not value.startswith(DATABASE_SCHEMES):
+            return Path(value)
+        return value
 
     @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")
     @classmethod

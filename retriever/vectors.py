@@ -1,7 +1,8 @@
 """The FAISS vector index: a derived, replaceable copy of the vectors stored in SQLite.
 
 Each save writes a new generation file (temp file, fsync, atomic rename, directory fsync) whose
-checksum the store then records; loading verifies it. The only module importing faiss.
+checksum the store then records; loading verifies it. With ann.py, the only module importing
+faiss.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import contextlib
 import hashlib
 import logging
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import faiss
@@ -35,13 +37,19 @@ def temp_file(generation: int) -> str:
 #: Globs of every file a generation write leaves: published files and interrupted temp files.
 GENERATION_GLOB, TEMP_GLOB = "vectors.*.faiss", ".vectors.*.faiss.tmp"
 
+#: The stored float vectors (float32 bytes) of the given ids; ids it lacks have none.
+FloatVectors = Callable[[Sequence[int]], dict[int, bytes]]
+
 
 class VectorIndex:
     """Inner-product search over unit vectors (cosine similarity), keyed by chunk row id: exact,
-    or approximate for large indexes (the index type follows the size: see ann.py)."""
+    or approximate for large indexes or compressed vectors (see ann.py)."""
 
     def __init__(
-        self, dimension: int, index: faiss.Index | None = None, generation: int | None = None
+        self,
+        dimension: int,
+        index: faiss.Index | faiss.IndexBinary | None = None,
+        generation: int | None = None,
     ) -> None:
         self.dimension = dimension
         self.index = index if index is not None else ann.empty_flat(dimension)
@@ -53,13 +61,11 @@ class VectorIndex:
         return int(self.index.ntotal)
 
     def copy(self) -> VectorIndex:
-        return VectorIndex(self.dimension, faiss.clone_index(self.index))
+        return VectorIndex(self.dimension, ann.clone(self.index))
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
-            self.index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
-            )
+            ann.add(self.index, ids, vectors)
             self._changed()
 
     def remove(self, ids: np.ndarray) -> None:
@@ -77,10 +83,15 @@ class VectorIndex:
         return self._sorted_ids
 
     def vectors(self) -> dict[int, np.ndarray]:
-        """Every vector by id (for checks: a full copy; 8-bit approximations where the index
-        type is lossy, see :attr:`lossy`)."""
+        """What the index holds by id (for checks: a full copy; compressed codes where the
+        index type is lossy, see :meth:`agrees`)."""
         ids, stored = ann.stored_vectors(self.index)
         return dict(zip(ids.tolist(), stored, strict=True))
+
+    def agrees(self, held: np.ndarray, vector: np.ndarray) -> bool:
+        """Whether ``held`` (from :meth:`vectors`) stands for the float ``vector``: the same,
+        within an 8-bit quantisation step, or its sign bits."""
+        return ann.agrees(self.index, held, vector)
 
     @property
     def lossy(self) -> bool:
@@ -92,21 +103,29 @@ class VectorIndex:
         return [bool(p < len(known) and known[p] == i) for p, i in zip(positions, ids, strict=True)]
 
     def search(
-        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+        self,
+        query: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        floats: FloatVectors | None = None,
     ) -> list[tuple[int, float]]:
         """Best ``k`` (id, score) pairs; with ``allowed``, only among those ids (a selective
-        filter still yields ``k`` hits when ``k`` allowed vectors exist)."""
+        filter still yields ``k`` hits when ``k`` allowed vectors exist). With ``floats``, a
+        lossy index's candidates (``ann.RESCORE_FACTORS`` per hit) are scored exactly from
+        their float vectors."""
         if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return []
+        factor = ann.rescore_factor(self.index) if floats is not None else 1
+        wanted = min(k * factor, len(self) if allowed is None else len(allowed))
         params = ann.search_parameters(self.index, allowed)
-        k = min(k, len(self) if allowed is None else len(allowed))
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+        scores, ids = ann.search(self.index, query.reshape(1, -1), wanted, params)
+        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+        return _rescored(query, hits, floats, k) if factor > 1 else hits
 
     def save(self, directory: Path, generation: int) -> tuple[str, str]:
         """Write this index as ``generation`` durably; returns (file name, checksum). On an
         OSError nothing of it stays behind."""
-        data = faiss.serialize_index(self.index)
+        data = ann.serialize(self.index)
         name = generation_file(generation)
         temp, final = directory / temp_file(generation), directory / name
         try:
@@ -134,10 +153,28 @@ class VectorIndex:
         try:
             index = faiss.deserialize_index(data)
         except RuntimeError:
-            return None
+            try:  # sign bits (vector_compression = "binary") have a reader of their own
+                index = faiss.deserialize_index_binary(data)
+            except RuntimeError:
+                return None
         if index.d != dimension or index.ntotal != count:
             return None
         return cls(dimension, index, generation)
+
+
+def _rescored(
+    query: np.ndarray, hits: list[tuple[int, float]], floats: FloatVectors, k: int
+) -> list[tuple[int, float]]:
+    """The best ``k`` of ``hits`` by their exact scores. A candidate without a stored vector (its
+    chunk deleted since this generation) is dropped, as the search's hits would drop it."""
+    stored = floats([i for i, _ in hits])
+    kept = [i for i, _ in hits if i in stored]
+    if not kept:
+        return []
+    matrix = np.frombuffer(b"".join(stored[i] for i in kept), dtype=np.float32)
+    scores = matrix.reshape(len(kept), -1) @ np.asarray(query, dtype=np.float32)
+    best = np.argsort(-scores, kind="stable")[:k]
+    return [(kept[j], float(scores[j])) for j in best]
 
 
 def stale_files(directory: Path, keep: str | None) -> list[Path]:

@@ -68,7 +68,8 @@ class Watcher:
         self.on_error = on_error
         self.stop = stop or threading.Event()
         self.progress = progress
-        self.index_dir = retriever.directory.resolve()
+        # An index on a database server has no directory to keep out of the watch.
+        self.index_dir = retriever.directory.resolve() if retriever.directory else None
 
     def run(self) -> None:
         """Watch until stopped. Raises ``WatchStopped`` when stopped part-way through an
@@ -122,7 +123,7 @@ class Watcher:
         """Whether an event can matter: inside a root (its one file, for a file root), not in
         the index directory, not in a directory discovery never enters."""
         changed = Path(path)
-        if changed.is_relative_to(self.index_dir):
+        if self.index_dir is not None and changed.is_relative_to(self.index_dir):
             return False
         for root in self.roots:
             if changed.is_relative_to(root.directory):

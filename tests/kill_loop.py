@@ -120,7 +120,7 @@ def same_ranking(got: list[tuple[str, float]], want: list[tuple[str, float]]) ->
     )
 
 
-def index_command(corpus: Path, index_dir: Path, model: str) -> list[str]:
+def index_command(corpus: Path, index_dir: Path | str, model: str) -> list[str]:
     return [
         sys.executable,
         "-m",

@@ -11,11 +11,11 @@ from retriever.vectors import VectorIndex
 DIMENSION = 32
 
 
-def clustered(count: int, seed: int = 0) -> np.ndarray:
+def clustered(count: int, seed: int = 0, dimension: int = DIMENSION) -> np.ndarray:
     """Unit vectors around 50 centres: roughly how embeddings of a corpus are spread."""
     rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((50, DIMENSION))
-    vectors = centres[rng.integers(0, 50, count)] + 0.5 * rng.standard_normal((count, DIMENSION))
+    centres = rng.standard_normal((50, dimension))
+    vectors = centres[rng.integers(0, 50, count)] + 0.5 * rng.standard_normal((count, dimension))
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
@@ -105,7 +105,7 @@ def test_an_index_that_grows_past_the_exact_tier_is_rebuilt_as_an_inverted_file(
         (corpus / f"note{n}.md").write_text(text)
     with Retriever.open(tmp_path / "index", model="minilm") as retriever:
         retriever.index([corpus])
-        served = retriever.generations.serving(retriever.encoder.fingerprint.dimension)
+        served = retriever.vectors.serving(retriever.encoder.fingerprint.dimension)
         assert ann.plan_of(served.index).kind == "ivf" and len(served) == 40
         hits = retriever.search("upload part 17 retries", k=3, mode="dense")
         assert hits and hits[0].path == "note17.md"

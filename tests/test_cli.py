@@ -89,6 +89,13 @@ def test_bad_input_is_one_line_and_a_nonzero_exit(tmp_path: Path, args, message)
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("command", ["index", "watch"])
+def test_a_missing_path_leaves_no_index_behind(tmp_path: Path, command: str) -> None:
+    result = run(command, str(tmp_path / "missing"), "--index", str(tmp_path / "index"))
+    assert result.exit_code == 1 and "no such file or directory" in result.stderr
+    assert not (tmp_path / "index").exists()
+
+
 def test_empty_query_is_rejected(tmp_path: Path, tiny_modernbert: Path) -> None:
     corpus = tmp_path / "c"
     corpus.mkdir()

@@ -1,6 +1,7 @@
 """`retriever doctor`: a healthy index passes; damage is reported on one screen or as JSON
 with a non-zero exit; `--repair` rebuilds what is derived; a damaged database is reported,
-never "repaired"."""
+never "repaired". The checks of the rows run on both backends; the vector files and SQLite's
+own damage are the embedded backend's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 from typer.testing import CliRunner
 
 from kill_loop import write_corpus
@@ -16,6 +19,8 @@ from retriever import Retriever
 from retriever.cli import app
 
 CHECKS = ["database", "manifest", "identities", "orphans", "full-text", "vectors", "files"]
+#: The lexical table of each backend (its ``rowid`` is the chunk's row id on both).
+TERMS = {"sqlite": "chunks_fts", "postgresql": "chunk_terms"}
 
 
 @pytest.fixture
@@ -28,11 +33,21 @@ def index_dir(tmp_path: Path, tiny_modernbert: Path) -> Path:
     return directory
 
 
-def doctor(index_dir: Path, *options: str):
+@pytest.fixture
+def any_index(index_location: str, tmp_path: Path, tiny_modernbert: Path) -> str:
+    """A small index on either backend."""
+    corpus = tmp_path / "corpus"
+    write_corpus(corpus, "A", files=6)
+    with Retriever.open(index_location, model=str(tiny_modernbert)) as retriever:
+        retriever.index([corpus])
+    return index_location
+
+
+def doctor(index_dir: Path | str, *options: str):
     return CliRunner().invoke(app, ["doctor", "--index", str(index_dir), *options])
 
 
-def outcomes(index_dir: Path, *options: str) -> tuple[int, dict[str, str]]:
+def outcomes(index_dir: Path | str, *options: str) -> tuple[int, dict[str, str]]:
     result = doctor(index_dir, "--json", *options)
     report = json.loads(result.stdout)
     assert [check["name"] for check in report["checks"]] == CHECKS
@@ -49,11 +64,38 @@ def execute(index_dir: Path, *statements: str) -> None:
     database.close()
 
 
-def test_a_healthy_index_passes(index_dir: Path) -> None:
-    result = doctor(index_dir)
+def execute_sql(location: str, statement: str) -> None:
+    """Damage an index of either backend behind its back (foreign keys not enforced)."""
+    if location.startswith("postgresql"):
+        url = location.replace("postgresql://", "postgresql+psycopg://", 1)
+    else:
+        url = f"sqlite:///{Path(location) / 'index.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sql(statement))
+    engine.dispose()
+
+
+def test_a_healthy_index_passes(any_index: str) -> None:
+    result = doctor(any_index)
     assert result.exit_code == 0, result.output
     assert "healthy" in result.stdout and all(name in result.stdout for name in CHECKS)
-    assert outcomes(index_dir) == (0, dict.fromkeys(CHECKS, "ok"))
+    assert outcomes(any_index) == (0, dict.fromkeys(CHECKS, "ok"))
+
+
+def test_lexical_rows_out_of_step_are_found_and_rebuilt(any_index: str, index_location) -> None:
+    backend = "postgresql" if any_index.startswith("postgresql") else "sqlite"
+    table = TERMS[backend]
+    execute_sql(any_index, f"DELETE FROM {table} WHERE rowid = (SELECT min(id) FROM chunks)")
+    execute_sql(
+        any_index,
+        f"UPDATE {table} SET body = 'stale words' WHERE rowid = (SELECT max(id) FROM chunks)",
+    )
+    code, found = outcomes(any_index)
+    assert code == 1 and found["orphans"] == "problem" and found["full-text"] == "problem"
+    code, found = outcomes(any_index, "--repair")
+    assert code == 0 and found["orphans"] == found["full-text"] == "repaired"
+    assert outcomes(any_index) == (0, dict.fromkeys(CHECKS, "ok"))
 
 
 @pytest.mark.parametrize("embedding", ["context_header", "late_chunking"])
@@ -99,12 +141,6 @@ def test_derived_damage_is_found_then_repaired(index_dir: Path) -> None:
     assert outcomes(index_dir) == (0, dict.fromkeys(CHECKS, "ok"))
     with Retriever.open(index_dir, create=False) as retriever:
         assert retriever.search("retry the upload", k=3)
-
-
-def test_full_text_rows_out_of_step_are_rebuilt(index_dir: Path) -> None:
-    execute(index_dir, "UPDATE chunks_fts SET body = 'stale words' WHERE rowid = 1")
-    assert outcomes(index_dir)[1]["full-text"] == "problem"
-    assert outcomes(index_dir, "--repair")[1]["full-text"] == "repaired"
 
 
 def test_damaged_rows_are_reported_not_repaired(index_dir: Path) -> None:

@@ -1,4 +1,5 @@
-"""Documents by id, virtual documents uploaded as text, and embeddings of arbitrary text."""
+"""Documents by id, virtual documents uploaded as text, and embeddings of arbitrary text; on
+both backends."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from retriever import InvalidQueryError, Retriever
 
 
 @pytest.fixture
-def retriever(tmp_path: Path, tiny_modernbert: Path):
+def retriever(tmp_path: Path, index_location: str, tiny_modernbert: Path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.py").write_text("def upload():\n    return 1\n\n\ndef retry():\n    return 2\n")
     (corpus / "b.md").write_text("# Notes\n\nSome notes.\n")
-    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as opened:
+    with Retriever.open(index_location, model=str(tiny_modernbert)) as opened:
         opened.index([corpus])
         yield opened
 

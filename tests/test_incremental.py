@@ -1,4 +1,5 @@
-"""Re-indexing does only the work a change needs, and never loses what is indexed."""
+"""Re-indexing does only the work a change needs, and never loses what is indexed (on both
+backends; the single-writer lock and the vector files are the embedded backend's own)."""
 
 from __future__ import annotations
 
@@ -48,11 +49,11 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def index_dir(tmp_path: Path) -> Path:
-    return tmp_path / "index"
+def index_dir(index_location: str) -> str:
+    return index_location
 
 
-def index(index_dir: Path, model: Path, *paths: Path, **settings):
+def index(index_dir: str | Path, model: Path, *paths: Path, **settings):
     with Retriever.open(index_dir, model=str(model), **settings) as retriever:
         return retriever.index(list(paths))
 
@@ -148,7 +149,8 @@ def test_another_model_on_an_existing_index_is_refused(corpus, index_dir, tiny_m
         Retriever.open(index_dir, model="minilm")
 
 
-def test_a_second_writer_fails_at_once(corpus, index_dir, tiny_modernbert):
+def test_a_second_writer_fails_at_once(corpus, tmp_path, tiny_modernbert):
+    index_dir = tmp_path / "index"
     with (
         Retriever.open(index_dir, model=str(tiny_modernbert)) as first,
         first.lock.hold(),
@@ -158,7 +160,8 @@ def test_a_second_writer_fails_at_once(corpus, index_dir, tiny_modernbert):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "delete", "garbage"])
-def test_damaged_vector_file_is_rebuilt_from_sqlite(corpus, index_dir, tiny_modernbert, damage):
+def test_damaged_vector_file_is_rebuilt_from_sqlite(corpus, tmp_path, tiny_modernbert, damage):
+    index_dir = tmp_path / "index"
     index(index_dir, tiny_modernbert, corpus)
     expected = search_ids(index_dir, "retry after a pause")
     (vector_file,) = index_dir.glob("vectors.*.faiss")
@@ -171,7 +174,7 @@ def test_damaged_vector_file_is_rebuilt_from_sqlite(corpus, index_dir, tiny_mode
     assert search_ids(index_dir, "retry after a pause") == expected
 
 
-def search_ids(index_dir: Path, query: str) -> list[str]:
+def search_ids(index_dir: str | Path, query: str) -> list[str]:
     with Retriever.open(index_dir, create=False) as retriever:
         return [hit.chunk_id for hit in retriever.search(query, k=50)]
 

@@ -16,7 +16,7 @@ import pytest
 from retriever import Retriever, StorageError
 from retriever import vectors as vectors_module
 from retriever.doctor import examine
-from retriever.store import MetadataStore
+from retriever.store import SQLiteStore
 
 #: The calls of one commit that can fail, in the order they happen.
 FAULTY = ("open", "write", "fsync", "replace", "unlink")
@@ -121,7 +121,7 @@ def test_every_failing_call_of_a_commit_is_survived(
             with monkeypatch.context() as patch:
                 patch.setattr(vectors_module, "os", failing)
                 if fail_at > calls:
-                    patch.setattr(MetadataStore, "record_generation", refuse_record)
+                    patch.setattr(SQLiteStore, "record_generation", refuse_record)
                 try:
                     retriever.index([corpus])
                 except StorageError as error:

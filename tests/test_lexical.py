@@ -1,4 +1,5 @@
-"""Lexical search: identifier-aware terms, kept in step with every change to the chunks."""
+"""Lexical search: identifier-aware terms, kept in step with every change to the chunks (FTS5
+on SQLite, full-text search on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
-def test_lexical_mode_finds_identifiers_and_their_parts(tmp_path, corpus, tiny_modernbert):
-    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+def test_lexical_mode_finds_identifiers_and_their_parts(index_location, corpus, tiny_modernbert):
+    with Retriever.open(index_location, model=str(tiny_modernbert)) as retriever:
         retriever.index([corpus])
         exact = retriever.search("retry_upload_request", k=3, mode="lexical")
         assert exact[0].symbol == "retry_upload_request"
@@ -62,8 +63,8 @@ def test_lexical_mode_finds_identifiers_and_their_parts(tmp_path, corpus, tiny_m
             retriever.search("x", mode="fuzzy")
 
 
-def test_lexical_index_follows_edits_and_deletions(tmp_path, corpus, tiny_modernbert):
-    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+def test_lexical_index_follows_edits_and_deletions(index_location, corpus, tiny_modernbert):
+    with Retriever.open(index_location, model=str(tiny_modernbert)) as retriever:
         retriever.index([corpus])
         (corpus / "guide.md").write_text("# Guide\n\nWatermarks are stamped on previews.\n")
         retriever.index([corpus])

@@ -36,8 +36,11 @@ def anyio_backend() -> str:
 
 
 @asynccontextmanager
-async def stdio_session(index: Path, errlog: Path) -> AsyncIterator[ClientSession]:
-    """``retriever mcp --index INDEX`` spawned as a desktop client would, initialized."""
+async def stdio_session(
+    index: Path, errlog: Path, **environment: str
+) -> AsyncIterator[ClientSession]:
+    """``retriever mcp --index INDEX`` spawned as a desktop client would, initialized;
+    ``environment`` adds variables (settings) to the server's environment."""
     pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     parameters = StdioServerParameters(
         command=sys.executable,
@@ -47,6 +50,7 @@ async def stdio_session(index: Path, errlog: Path) -> AsyncIterator[ClientSessio
             "TRANSFORMERS_OFFLINE": "1",
             "PATH": os.environ.get("PATH", ""),
             "PYTHONPATH": pythonpath,
+            **environment,
         },
         cwd=errlog.parent,
     )
@@ -95,7 +99,12 @@ async def test_stdio_lists_the_tools_with_schemas(shop_index: Path, tmp_path: Pa
     search = tools["search"].input_schema
     assert search["required"] == ["query"]
     assert {"query", "k", "path_glob", "language", "kind", "label"} <= set(search["properties"])
-    assert set(tools["get_context"].input_schema["properties"]) == {"query", "token_budget", "k"}
+    assert set(tools["get_context"].input_schema["properties"]) == {
+        "query",
+        "token_budget",
+        "k",
+        "rerank",
+    }
     assert tools["get_document"].input_schema["required"] == ["doc_id"]
 
 
@@ -135,6 +144,42 @@ async def test_stdio_tools_answer_with_cited_passages(
     assert (document["path"], document["language"]) == ("shop/cart.py", "python")
     assert "".join(chunk["text"] for chunk in document["chunks"]) == CART
     assert document["chunks"][0]["start_line"] == 1
+
+
+async def test_stdio_search_and_context_rerank_with_the_servers_cross_encoder(
+    shop_index: Path, tiny_reranker: Path, tmp_path: Path
+) -> None:
+    query = "add an item to the cart"
+    async with stdio_session(
+        shop_index, tmp_path / "stderr.log", RETRIEVER_RERANK_MODEL=str(tiny_reranker)
+    ) as session:
+        hits = structured(
+            await session.call_tool("search", {"query": query, "k": 3, "rerank": True})
+        )
+        context = structured(
+            await session.call_tool("get_context", {"query": query, "k": 3, "rerank": True})
+        )
+    with Retriever.open(shop_index, create=False, rerank_model=str(tiny_reranker)) as retriever:
+        expected = retriever.search(query, k=3, verify=True, rerank=True)
+        plain = retriever.search(query, k=3, verify=True)
+
+    assert [hit["citation"] for hit in hits] == [
+        f"{hit.path}:{hit.start_line}-{hit.end_line}" for hit in expected
+    ]
+    assert [hit["score"] for hit in hits] == pytest.approx([h.score for h in expected], abs=1e-3)
+    # The cross-encoder's scores, not the fused ranking's.
+    assert [hit["score"] for hit in hits] != pytest.approx([h.score for h in plain], abs=1e-3)
+    assert context["citations"]
+
+
+async def test_stdio_rerank_without_a_reranker_is_a_tool_error(
+    shop_index: Path, tmp_path: Path
+) -> None:
+    async with stdio_session(
+        shop_index, tmp_path / "stderr.log", RETRIEVER_RERANK_MODEL=str(tmp_path / "none")
+    ) as session:
+        failed = await session.call_tool("search", {"query": "cart", "rerank": True})
+    assert "reranker" in error_text(failed)
 
 
 USER_ERRORS = [

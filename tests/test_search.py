@@ -1,9 +1,9 @@
-"""Search over the sample corpus with the bundled MiniLM: real semantics, real files."""
+"""Search over the sample corpus with the bundled MiniLM: real semantics, real files; on both
+backends."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -16,15 +16,15 @@ QUERIES = [json.loads(line) for line in SAMPLE_QUERIES.read_text().splitlines() 
 
 
 @pytest.fixture(scope="module")
-def retriever(sample_index: Path):
-    with Retriever.open(sample_index, create=False) as opened:
+def retriever(sample_location: str):
+    with Retriever.open(sample_location, create=False) as opened:
         yield opened
 
 
 @pytest.mark.parametrize("case", QUERIES, ids=[q["id"] for q in QUERIES])
-def test_semantic_query_finds_the_expected_file_in_top_3(sample_index: Path, case: dict) -> None:
+def test_semantic_query_finds_the_expected_file_in_top_3(sample_location: str, case: dict) -> None:
     """Through the CLI, as a user would ask."""
-    arguments = ["search", case["query"], "-k", "3", "--index", str(sample_index), "--json"]
+    arguments = ["search", case["query"], "-k", "3", "--index", sample_location, "--json"]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     found = [hit["path"] for hit in json.loads(result.stdout)["hits"]]

@@ -1,21 +1,24 @@
-"""Storage: SQLite through SQLAlchemy, the source of truth (the only package using SQLAlchemy)."""
+"""Storage: the rows of an index through SQLAlchemy, on SQLite or PostgreSQL (the only package
+using SQLAlchemy)."""
 
 from retriever.store.metadata import (
     DocumentUpdate,
-    MetadataStore,
     PendingDocument,
+    SQLStore,
     StoredDocument,
     make_chunk_ids,
     make_doc_id,
 )
 from retriever.store.models import SCHEMA_VERSION, GenerationRow
+from retriever.store.sqlite import SQLiteStore
 
 __all__ = [
     "SCHEMA_VERSION",
     "DocumentUpdate",
     "GenerationRow",
-    "MetadataStore",
     "PendingDocument",
+    "SQLStore",
+    "SQLiteStore",
     "StoredDocument",
     "make_chunk_ids",
     "make_doc_id",

@@ -1,7 +1,7 @@
-"""Consistency checks and repairs of the SQLite side of an index, for ``retriever doctor``.
+"""Consistency checks and repairs of the rows of an index, for ``retriever doctor``.
 
 Each check returns what it found wrong as short lines (empty: all well). Repairs only rebuild
-what is derived from other rows (the full-text table from the chunks) or delete rows that
+what is derived from other rows (the lexical table from the chunks) or delete rows that
 nothing refers to; the documents and chunks themselves are never rewritten.
 """
 
@@ -11,38 +11,28 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
-from sqlalchemy import text as sql
+from sqlalchemy import Connection, delete, select
 
 from indexers.chunk import content_hash
-from retriever.store import fulltext
-from retriever.store.metadata import MetadataStore, make_chunk_ids, make_doc_id
+from retriever.store.metadata import PAGE, SQLStore, make_chunk_ids, make_doc_id, terms_row
+from retriever.store.metadata import terms_source as _terms_source
 from retriever.store.models import ChunkRow, DocumentRow
 
-#: Rows read at a time while walking every chunk.
-PAGE = 2048
 #: Example ids quoted in a finding at most.
 EXAMPLES = 3
 
 
-def integrity(store: MetadataStore) -> list[str]:
-    """SQLite's own check of every page, index and constraint of the database."""
-    with store.engine.connect() as connection:
-        rows = [row[0] for row in connection.execute(sql("PRAGMA integrity_check"))]
-    return [] if rows == ["ok"] else rows[:EXAMPLES]
-
-
-def orphans(store: MetadataStore) -> list[str]:
+def orphans(store: SQLStore) -> list[str]:
     """Rows that point at nothing: chunks without a document, full-text rows without a chunk,
     chunks without a full-text row."""
     chunk_ids = select(ChunkRow.id)
-    fts_ids = select(fulltext.fts.c.rowid)
+    terms_ids = select(store.terms.c.rowid)
     queries = {
         "chunks without a document": select(ChunkRow.id).where(
             ChunkRow.document_id.not_in(select(DocumentRow.id))
         ),
-        "full-text rows without a chunk": fts_ids.where(fulltext.fts.c.rowid.not_in(chunk_ids)),
-        "chunks without a full-text row": chunk_ids.where(ChunkRow.id.not_in(fts_ids)),
+        "full-text rows without a chunk": terms_ids.where(store.terms.c.rowid.not_in(chunk_ids)),
+        "chunks without a full-text row": chunk_ids.where(ChunkRow.id.not_in(terms_ids)),
     }
     found = []
     with store.engine.connect() as connection:
@@ -53,7 +43,7 @@ def orphans(store: MetadataStore) -> list[str]:
     return found
 
 
-def identities(store: MetadataStore, dimension: int, *, text_keys: bool = True) -> list[str]:
+def identities(store: SQLStore, dimension: int, *, text_keys: bool = True) -> list[str]:
     """Every stored id and hash recomputed from what it identifies: a document's id from its
     root and path, a chunk's content hash from its text (where ``text_keys``: the index embeds
     the text alone), its id from its document and content, its vector's size from the model's
@@ -66,7 +56,9 @@ def identities(store: MetadataStore, dimension: int, *, text_keys: bool = True) 
             doc_ids[row_id] = doc_id
             if not isinstance(root, str) or doc_id != make_doc_id(root, path):
                 bad.setdefault("document ids", []).append(doc_id)
-        for document_id, rows in groupby(_chunks(connection), key=lambda row: row.document_id):
+        for document_id, rows in groupby(
+            _chunks(store, connection), key=lambda row: row.document_id
+        ):
             if document_id not in doc_ids:
                 continue  # an orphan: the orphan check reports it
             rows = list(rows)
@@ -84,15 +76,16 @@ def identities(store: MetadataStore, dimension: int, *, text_keys: bool = True) 
     return [f"{len(ids)} wrong {what} (e.g. {_examples(ids)})" for what, ids in bad.items()]
 
 
-def fulltext_problems(store: MetadataStore) -> list[str]:
-    """FTS5's own structure check, then every full-text row against the one its chunk gives
-    (rows missing on either side are the orphan check's business)."""
+def fulltext_problems(store: SQLStore) -> list[str]:
+    """The lexical table's own structure check, then every row against the one its chunk
+    gives (rows missing on either side are the orphan check's business)."""
     with store.engine.connect() as connection:
-        connection.execute(sql("INSERT INTO chunks_fts(chunks_fts) VALUES ('integrity-check')"))
-        stored = connection.execution_options(yield_per=PAGE).execute(
-            select(fulltext.fts).order_by(fulltext.fts.c.rowid)
+        store.check_terms(connection)
+        stored = connection.execute(
+            select(store.terms).order_by(store.terms.c.rowid),
+            execution_options={"yield_per": PAGE},
         )
-        expected = (fulltext.row(*row) for row in _fulltext_source(connection))
+        expected = (terms_row(*row) for row in _terms_source(connection))
         differ = [
             rowid
             for rowid, (row, wanted) in _merge(
@@ -103,16 +96,14 @@ def fulltext_problems(store: MetadataStore) -> list[str]:
     return [f"{len(differ)} full-text rows differ from their chunk"] if differ else []
 
 
-def rebuild_fulltext(store: MetadataStore) -> None:
-    """Drop the full-text table and fill it again from the chunks, in one transaction."""
+def rebuild_fulltext(store: SQLStore) -> None:
+    """Empty the lexical table and fill it again from the chunks, in one transaction."""
     with store.engine.begin() as connection:
-        connection.execute(sql("DROP TABLE IF EXISTS chunks_fts"))
-        fulltext.ensure(connection)
-        for page in _pages(_fulltext_source(connection)):
-            fulltext.add(connection, [fulltext.row(*row) for row in page])
+        store.clear_terms(connection)
+        store.fill_terms(connection)
 
 
-def delete_orphans(store: MetadataStore) -> None:
+def delete_orphans(store: SQLStore) -> None:
     """Remove chunks whose document is gone (their full-text rows go with the rebuild)."""
     with store.engine.begin() as connection:
         connection.execute(
@@ -123,25 +114,17 @@ def delete_orphans(store: MetadataStore) -> None:
 _ROOT_PATH = (DocumentRow.root, DocumentRow.path)
 
 
-def _chunks(connection: Connection) -> Iterator[Any]:
+def _chunks(store: SQLStore, connection: Connection) -> Iterator[Any]:
     query = select(
         ChunkRow.id,
         ChunkRow.document_id,
         ChunkRow.chunk_id,
         ChunkRow.content_hash,
         ChunkRow.text,
-        func.length(ChunkRow.vector).label("vector_bytes"),
+        store.vector_size().label("vector_bytes"),
     ).order_by(ChunkRow.document_id, ChunkRow.ordinal)
-    return connection.execution_options(yield_per=PAGE).execute(query)
-
-
-def _fulltext_source(connection: Connection) -> Iterator[Any]:
-    query = (
-        select(ChunkRow.id, ChunkRow.text, DocumentRow.path, ChunkRow.symbol, ChunkRow.heading)
-        .join(DocumentRow)
-        .order_by(ChunkRow.id)
-    )
-    return connection.execution_options(yield_per=PAGE).execute(query)
+    # Per statement: on the connection itself, the option would outlive this query.
+    return connection.execute(query, execution_options={"yield_per": PAGE})
 
 
 def _merge(
@@ -157,17 +140,6 @@ def _merge(
             a = next(left, None)
         else:
             b = next(right, None)
-
-
-def _pages(rows: Iterator[Any]) -> Iterator[list[Any]]:
-    page: list[Any] = []
-    for row in rows:
-        page.append(row)
-        if len(page) == PAGE:
-            yield page
-            page = []
-    if page:
-        yield page
 
 
 def _examples(ids: list[Any]) -> str:

@@ -6,14 +6,11 @@ rows, so the lexical and dense views of the index never drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import Column, Integer, MetaData, Table, Text, delete, func, insert, literal_column
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, literal_column
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
-from retriever.lexical import TOKENIZER, expand
+from retriever.lexical import TOKENIZER
 
 #: Column weights for BM25: a match in a symbol or path says more than one in the body.
 WEIGHTS = {"body": 1.0, "path": 2.0, "symbol": 4.0, "heading": 2.0}
@@ -40,26 +37,6 @@ def ensure(connection: Connection) -> bool:
         return False
     connection.execute(CREATE)
     return True
-
-
-def row(chunk_id: int, body: str, path: str, symbol: str | None, heading: str | None) -> dict:
-    return {
-        "rowid": chunk_id,
-        "body": expand(body),
-        "path": expand(path),
-        "symbol": expand(symbol or ""),
-        "heading": heading or "",
-    }
-
-
-def add(session: Session | Connection, rows: Sequence[dict]) -> None:
-    if rows:
-        session.execute(insert(fts), list(rows))
-
-
-def remove(session: Session, chunk_ids: Sequence[int]) -> None:
-    if chunk_ids:
-        session.execute(delete(fts).where(fts.c.rowid.in_(chunk_ids)))
 
 
 def bm25_score():

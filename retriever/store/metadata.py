@@ -1,4 +1,6 @@
-"""SQLite through SQLAlchemy: documents, chunks with their vectors, manifest. The source of truth.
+"""The rows of an index through SQLAlchemy: documents, chunks with their vectors, manifest,
+skipped files. The source of truth, on SQLite (:mod:`retriever.store.sqlite`) or PostgreSQL
+(:mod:`retriever.store.postgres`); this module holds what both dialects share.
 
 Every write goes through a method here, each in one transaction.
 """
@@ -7,31 +9,40 @@ from __future__ import annotations
 
 import json
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, delete, event, func, select, update
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    Table,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from indexers.chunk import Chunk, content_hash
-from retriever.errors import CorruptIndexError, StorageError
-from retriever.lexical import match_expression
-from retriever.store import fulltext
+from retriever.errors import CorruptIndexError
+from retriever.lexical import expand
 from retriever.store.labels import ChunkLabels
-from retriever.store.models import (
-    Base,
-    ChunkLabelRow,
-    ChunkRow,
-    DocumentRow,
-    GenerationRow,
-    ManifestEntry,
-    SkippedRow,
-)
+from retriever.store.models import ChunkLabelRow, ChunkRow, DocumentRow, ManifestEntry, SkippedRow
 from retriever.types import Filters
+
+#: Rows read (and written) at a time while walking every chunk.
+PAGE = 2048
+#: The database's own executor: a session, or a connection inside a transaction.
+Executor = Session | Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,38 +92,90 @@ def make_chunk_ids(doc_id: str, keys: Iterable[str]) -> list[str]:
     return ids
 
 
-class MetadataStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.engine = create_engine(f"sqlite:///{path}")
-        event.listen(self.engine, "connect", _configure_connection)
-        event.listen(self.engine, "handle_error", _report_damage)
-        self._session = sessionmaker(self.engine, expire_on_commit=False)
+def terms_row(
+    chunk_id: int, body: str, path: str, symbol: str | None, heading: str | None
+) -> dict[str, Any]:
+    """A chunk's row of the lexical table: its fields, identifiers expanded into their parts."""
+    return {
+        "rowid": chunk_id,
+        "body": expand(body),
+        "path": expand(path),
+        "symbol": expand(symbol or ""),
+        "heading": heading or "",
+    }
+
+
+class SQLStore(ABC):
+    """Reads and writes shared by both dialects. A subclass creates the engine and schema and
+    gives what differs: the lexical table and its query, path globs, how chunk rows and
+    vectors are stored, and how concurrent writers are kept apart."""
+
+    #: The lexical table: (rowid = chunk row id, body, path, symbol, heading).
+    terms: Table
+
+    def __init__(self, engine: Engine, location: str) -> None:
+        self.engine = engine
+        self.location = location
+        self._session = sessionmaker(engine, expire_on_commit=False)
         self.labels = ChunkLabels(self._session)
-        try:
-            Base.metadata.create_all(self.engine)
-            with self.engine.begin() as connection:
-                connection.execute(select(func.count()).select_from(ManifestEntry))
-                if fulltext.ensure(connection):
-                    self._fill_fulltext(connection)
-        except DatabaseError as error:
-            self.engine.dispose()
-            raise damaged(path, error.orig) from None
-        except CorruptIndexError:
-            self.engine.dispose()
-            raise
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def _fill_fulltext(self, connection) -> None:
-        """Index every existing chunk lexically (an index made before lexical search)."""
-        rows = connection.execute(
-            select(
-                ChunkRow.id, ChunkRow.text, DocumentRow.path, ChunkRow.symbol, ChunkRow.heading
-            ).join(DocumentRow)
-        )
-        fulltext.add(connection, [fulltext.row(*r) for r in rows])
+    # -- what each dialect gives -------------------------------------------------------------
+    @abstractmethod
+    def glob(self, column: Any, pattern: str) -> ColumnElement[bool]:
+        """``column`` matches the glob ``pattern`` (``*``, ``?``, ``[...]``; case-sensitive)."""
+        ...
+
+    @abstractmethod
+    def lexical_query(self, terms: list[str], filters: Filters | None, limit: int) -> Select:
+        """(chunk_id, score) of the best ``limit`` matches of any of ``terms``, best first."""
+        ...
+
+    @abstractmethod
+    def vector_size(self) -> ColumnElement[int]:
+        """A chunk's stored vector size in bytes (4 per float32 component)."""
+        ...
+
+    @abstractmethod
+    def size_bytes(self) -> int: ...
+
+    def _vector_bytes(self, stored: Any) -> bytes:
+        """A vector as read from the database, as float32 bytes."""
+        return stored
+
+    @abstractmethod
+    def _serialise(self, session: Session, keys: Sequence[str]) -> None:
+        """Make other writers wait until this transaction ends before they write ``keys``
+        (documents, manifest entries)."""
+
+    def _insert_chunks(self, session: Session, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert chunk rows (``vector`` a float32 array); their row ids, in order."""
+        added = [ChunkRow(**{**row, "vector": _float32(row["vector"]).tobytes()}) for row in rows]
+        session.add_all(added)
+        session.flush()
+        return [row.id for row in added]
+
+    def _add_terms(self, session: Executor, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            session.execute(insert(self.terms), list(rows))
+
+    def _remove_terms(self, session: Session, chunk_ids: Sequence[int]) -> None:
+        if chunk_ids:
+            session.execute(delete(self.terms).where(self.terms.c.rowid.in_(chunk_ids)))
+
+    @abstractmethod
+    def check_terms(self, connection: Connection) -> None:
+        """The lexical table's own structure check, where the database has one (raises)."""
+
+    def clear_terms(self, connection: Connection) -> None:
+        connection.execute(delete(self.terms))
+
+    def fill_terms(self, connection: Connection) -> None:
+        """Index every chunk lexically (a rebuild, or an index made before lexical search)."""
+        for page in pages(terms_source(connection)):
+            self._add_terms(connection, [terms_row(*row) for row in page])
 
     # -- manifest -----------------------------------------------------------------------------
     def manifest(self) -> dict[str, Any]:
@@ -121,15 +184,29 @@ class MetadataStore:
             try:
                 return {row.key: json.loads(row.value) for row in rows}
             except ValueError as error:
-                raise damaged(self.path, f"manifest: {error}") from None
+                raise self.damaged(f"manifest: {error}") from None
 
     def set_manifest(self, values: dict[str, Any]) -> None:
         with self._session.begin() as session:
+            self._serialise(session, [f"manifest:{key}" for key in values])
             for key, value in values.items():
                 session.merge(ManifestEntry(key=key, value=json.dumps(value)))
 
+    def update_manifest(self, key: str, change: Callable[[Any], Any]) -> None:
+        with self._session.begin() as session:
+            self._serialise(session, [f"manifest:{key}"])
+            entry = session.get(ManifestEntry, key)
+            value = change(json.loads(entry.value) if entry else None)
+            session.merge(ManifestEntry(key=key, value=json.dumps(value)))
+
     def data_version(self) -> int:
         return int(self.manifest().get("data_version", 0))
+
+    def damaged(self, why: object) -> CorruptIndexError:
+        return CorruptIndexError(
+            f"index database {self.location} is damaged ({why}): run `retriever doctor`, or "
+            "move the index aside and index again"
+        )
 
     # -- documents ----------------------------------------------------------------------------
     def documents_under(self, root: str) -> dict[str, StoredDocument]:
@@ -152,7 +229,7 @@ class MetadataStore:
             return [(row_id, root, path) for row_id, root, path in rows]
 
     def vectors_for(self, hashes: Iterable[str]) -> dict[str, bytes]:
-        """Stored vectors by vector key (any document): the cache."""
+        """Stored vectors (float32 bytes) by vector key (any document): the cache."""
         wanted = list(set(hashes))
         found: dict[str, bytes] = {}
         with self._session() as session:
@@ -162,7 +239,7 @@ class MetadataStore:
                         ChunkRow.content_hash.in_(wanted[start : start + 500])
                     )
                 )
-                found.update((h, v) for h, v in rows)
+                found.update((h, self._vector_bytes(v)) for h, v in rows)
         return found
 
     def touch(self, document_id: int, mtime_ns: int) -> None:
@@ -178,9 +255,21 @@ class MetadataStore:
 
         Returns the new rows' vectors by id and the ids of removed chunk rows.
         """
-        added: dict[int, np.ndarray] = {}
         removed: list[int] = []
+        new: list[dict[str, Any]] = []  # chunk rows to insert, all documents at once
+        new_paths: list[str] = []  # their documents' paths
+        kept: list[tuple[str, ChunkRow]] = []  # (path, row) of chunks that stay
         with self._session.begin() as session:
+            # Locked in one order (sorted) by every writer, so two writers never deadlock.
+            doomed = (
+                session.scalars(
+                    select(DocumentRow.doc_id).where(DocumentRow.id.in_(removals))
+                ).all()
+                if removals
+                else []
+            )
+            changed = [make_doc_id(u.document.root, u.document.path) for u in updates]
+            self._serialise(session, sorted({*changed, *doomed}))
             for update in updates:
                 change = update.document
                 document = session.scalar(
@@ -202,26 +291,41 @@ class MetadataStore:
                 document.content_hash = change.content_hash
                 document.indexed_at = time.time()
                 session.flush()
-                new_rows, gone = self._sync_chunks(session, document, update)
-                added.update(new_rows)
+                document_new, document_kept, gone = self._sync_chunks(session, document, update)
+                new += document_new
+                new_paths += [document.path] * len(document_new)
+                kept += [(document.path, row) for row in document_kept]
                 removed += gone
+            session.flush()
+            new_ids = self._insert_chunks(session, new)
+            # Kept chunks are re-indexed too: their symbol or heading may have changed.
+            self._remove_terms(session, [row.id for _, row in kept] + removed)
+            self._add_terms(
+                session,
+                [terms_row(r.id, r.text, path, r.symbol, r.heading) for path, r in kept]
+                + [
+                    terms_row(i, r["text"], path, r["symbol"], r["heading"])
+                    for i, r, path in zip(new_ids, new, new_paths, strict=True)
+                ],
+            )
             if removals:
                 removed += self._drop_chunks(session, removals)
                 session.execute(delete(DocumentRow).where(DocumentRow.id.in_(removals)))
             self._bump_version(session)
-        return added, removed
+        return {i: row["vector"] for i, row in zip(new_ids, new, strict=True)}, removed
 
     def _sync_chunks(
         self, session: Session, document: DocumentRow, update: DocumentUpdate
-    ) -> tuple[dict[int, np.ndarray], list[int]]:
-        """Make the document's chunk rows match ``update``: rows of unchanged chunks stay (with
-        their ids and vectors, positions updated); new chunks are inserted; the rest deleted."""
+    ) -> tuple[list[dict[str, Any]], list[ChunkRow], list[int]]:
+        """Match the document's chunk rows to ``update``: rows of unchanged chunks stay (with
+        their ids and vectors, positions updated), the rest are deleted. Returns the rows to
+        insert for new chunks, the rows kept and the ids deleted."""
         old = {
             row.chunk_id: row
             for row in session.scalars(select(ChunkRow).where(ChunkRow.document_id == document.id))
         }
-        inserted: list[tuple[ChunkRow, np.ndarray]] = []
-        current: list[ChunkRow] = []
+        new: list[dict[str, Any]] = []
+        kept: list[ChunkRow] = []
         chunks = update.document.chunks
         chunk_ids = make_chunk_ids(document.doc_id, update.keys)
         for ordinal, (chunk_id, chunk, vector, key) in enumerate(
@@ -229,45 +333,42 @@ class MetadataStore:
         ):
             row = old.pop(chunk_id, None)
             if row is None:
-                row = ChunkRow(
-                    chunk_id=chunk_id,
-                    document_id=document.id,
-                    content_hash=key,
-                    text=chunk.text,
-                    vector=np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+                new.append(
+                    {
+                        "chunk_id": chunk_id,
+                        "document_id": document.id,
+                        "content_hash": key,
+                        "text": chunk.text,
+                        "vector": vector,
+                        **_positions(chunk, ordinal),
+                    }
                 )
-                session.add(row)
-                inserted.append((row, vector))
-            row.ordinal = ordinal
-            row.kind, row.symbol, row.heading = chunk.kind, chunk.symbol, chunk.heading
-            row.start_line, row.end_line = chunk.start_line, chunk.end_line
-            row.start_byte, row.end_byte = chunk.start_byte, chunk.end_byte
-            row.token_count = chunk.token_count
-            current.append(row)
+            else:
+                for name, value in _positions(chunk, ordinal).items():
+                    setattr(row, name, value)
+                kept.append(row)
         gone = [row.id for row in old.values()]
         if gone:
             session.execute(delete(ChunkRow).where(ChunkRow.id.in_(gone)))
-        session.flush()
-        # Kept chunks are re-indexed too: their symbol or heading may have changed.
-        fulltext.remove(session, [row.id for row in current] + gone)
-        fulltext.add(
-            session,
-            [fulltext.row(r.id, r.text, document.path, r.symbol, r.heading) for r in current],
-        )
-        return {row.id: vector for row, vector in inserted}, gone
+        return new, kept, gone
 
     def _drop_chunks(self, session: Session, document_ids: Sequence[int]) -> list[int]:
         ids = list(
             session.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(document_ids)))
         )
+        self._remove_terms(session, ids)
         session.execute(delete(ChunkRow).where(ChunkRow.document_id.in_(document_ids)))
-        fulltext.remove(session, ids)
         return ids
 
     def _bump_version(self, session: Session) -> None:
-        entry = session.get(ManifestEntry, "data_version")
-        version = json.loads(entry.value) + 1 if entry else 1
-        session.merge(ManifestEntry(key="data_version", value=json.dumps(version)))
+        """One more than before, in one statement: concurrent writers never lose a bump."""
+        dialect_insert = _UPSERTS[session.get_bind().dialect.name]
+        bumped = cast(cast(ManifestEntry.value, Integer) + 1, String)
+        session.execute(
+            dialect_insert(ManifestEntry)
+            .values(key="data_version", value="1")
+            .on_conflict_do_update(index_elements=[ManifestEntry.key], set_={"value": bumped})
+        )
 
     def replace_skipped(
         self,
@@ -278,6 +379,7 @@ class MetadataStore:
         """Replace the skipped files recorded for ``root`` (only those at paths ``within``
         accepts, when given: an update of some paths) by ``skipped``."""
         with self._session.begin() as session:
+            self._serialise(session, [f"skipped:{root}"])
             if within is None:
                 session.execute(delete(SkippedRow).where(SkippedRow.root == root))
             else:
@@ -309,7 +411,7 @@ class MetadataStore:
         total = select(func.count()).select_from(DocumentRow)
         conditions = []
         if path_glob:
-            conditions.append(DocumentRow.path.op("GLOB")(path_glob))
+            conditions.append(self.glob(DocumentRow.path, path_glob))
         if doc_id is not None:
             conditions.append(DocumentRow.doc_id == doc_id)
         query, total = query.where(*conditions), total.where(*conditions)
@@ -336,64 +438,43 @@ class MetadataStore:
             return document
 
     # -- search -------------------------------------------------------------------------------
+    def conditions(self, filters: Filters) -> list[ColumnElement[bool]]:
+        """The filters as SQLAlchemy expressions with bound values (over chunks joined with
+        their documents)."""
+        conditions = []
+        if filters.path_glob:
+            conditions.append(self.glob(DocumentRow.path, filters.path_glob))
+        if filters.symbol:
+            conditions.append(self.glob(ChunkRow.symbol, filters.symbol))
+        if filters.language:
+            conditions.append(DocumentRow.language.in_(filters.language))
+        if filters.kind:
+            conditions.append(ChunkRow.kind.in_(filters.kind))
+        if filters.label:
+            labelled = select(ChunkLabelRow.chunk_id).where(ChunkLabelRow.label.in_(filters.label))
+            conditions.append(ChunkRow.id.in_(labelled))
+        return conditions
+
     def chunk_ids_matching(self, filters: Filters) -> np.ndarray:
-        query = select(ChunkRow.id).join(DocumentRow).where(*_conditions(filters))
+        query = select(ChunkRow.id).join(DocumentRow).where(*self.conditions(filters))
         with self._session() as session:
             return np.fromiter(session.scalars(query), dtype=np.int64)
 
-    def lexical(self, terms: list[str], filters: Filters, limit: int) -> list[tuple[int, float]]:
-        """Best ``limit`` (chunk id, BM25 score) pairs for any of ``terms``, among the chunks
+    def lexical(self, terms: list[str], filters: Filters | None, limit: int) -> Ranking:
+        """Best ``limit`` (chunk id, score) pairs for any of ``terms``, among the chunks
         matching ``filters``."""
         if not terms:
             return []
-        score = fulltext.bm25_score().label("score")
-        matched = select(fulltext.fts.c.rowid.label("chunk_id"), score).where(
-            fulltext.MATCH_ALL.op("MATCH")(match_expression(terms))
-        )
-        if filters:
-            # Score the matches first, then filter them: given the filter inside the full-text
-            # query, SQLite probes the full-text index once per chunk the filter selects
-            # (seconds to minutes for a broad filter such as one language).
-            found = matched.cte("matched").prefix_with("MATERIALIZED")
-            query = (
-                select(found.c.chunk_id, found.c.score)
-                .join(ChunkRow, ChunkRow.id == found.c.chunk_id)
-                .join(DocumentRow)
-                .where(*_conditions(filters))
-                .order_by(found.c.score.desc())
-                .limit(limit)
-            )
-        else:
-            query = matched.order_by(score.desc()).limit(limit)
         with self._session() as session:
-            return [(int(chunk_id), float(value)) for chunk_id, value in session.execute(query)]
+            return ranking(session, self.lexical_query(terms, filters, limit))
 
     def hits(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Chunk rows with their document's fields, by row id."""
-        columns = (
-            ChunkRow.id,
-            DocumentRow.path,
-            ChunkRow.start_line,
-            ChunkRow.end_line,
-            ChunkRow.text,
-            DocumentRow.language,
-            ChunkRow.kind,
-            ChunkRow.symbol,
-            ChunkRow.heading,
-            ChunkRow.chunk_id,
-            DocumentRow.doc_id,
-            DocumentRow.content_hash.label("file_hash"),
-            DocumentRow.root,
-            ChunkLabelRow.label,
-            ChunkRow.ordinal,
-        )
-        query = select(*columns).join(DocumentRow).outerjoin(ChunkLabelRow)
         with self._session() as session:
-            rows = session.execute(query.where(ChunkRow.id.in_(ids)))
-            return {row.id: row._asdict() for row in rows}
+            return hit_rows(session, ids)
 
     def iter_vectors(self, page: int = 4096) -> Iterator[tuple[np.ndarray, list[bytes]]]:
-        """All (ids, vector blobs) in id order, a page at a time: rebuilding the vector index."""
+        """All (ids, vectors as float32 bytes) in id order, a page at a time."""
         last = 0
         while True:
             with self._session() as session:
@@ -405,20 +486,21 @@ class MetadataStore:
                 ).all()
             if not rows:
                 return
-            yield np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+            yield (
+                np.array([r[0] for r in rows], dtype=np.int64),
+                [self._vector_bytes(r[1]) for r in rows],
+            )
             last = rows[-1][0]
 
-    # -- generations --------------------------------------------------------------------------
-    def current_generation(self) -> GenerationRow | None:
-        with self._session() as session:
-            return session.scalar(
-                select(GenerationRow).order_by(GenerationRow.generation.desc()).limit(1)
+    def vectors_by_id(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Stored vectors of the chunk rows ``ids`` (rescoring candidates from compressed
+        vectors); a row that no longer exists is absent. A plain connection, not a session:
+        this runs in every search of a compressed index."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(ChunkRow.id, ChunkRow.vector).where(ChunkRow.id.in_(list(ids)))
             )
-
-    def record_generation(self, row: GenerationRow) -> None:
-        with self._session.begin() as session:
-            session.add(row)
-            session.execute(delete(GenerationRow).where(GenerationRow.generation < row.generation))
+            return {chunk_id: self._vector_bytes(vector) for chunk_id, vector in rows}
 
     # -- status -------------------------------------------------------------------------------
     def counts(self) -> dict[str, Any]:
@@ -447,23 +529,94 @@ class MetadataStore:
             }
 
 
-def _conditions(filters: Filters) -> list:
-    """The filters as SQLAlchemy expressions with bound values."""
-    conditions = []
-    if filters.path_glob:
-        conditions.append(DocumentRow.path.op("GLOB")(filters.path_glob))
-    if filters.symbol:
-        conditions.append(ChunkRow.symbol.op("GLOB")(filters.symbol))
-    if filters.language:
-        conditions.append(DocumentRow.language.in_(filters.language))
-    if filters.kind:
-        conditions.append(ChunkRow.kind.in_(filters.kind))
-    if filters.label:
-        labelled = select(ChunkLabelRow.chunk_id).where(ChunkLabelRow.label.in_(filters.label))
-        conditions.append(ChunkRow.id.in_(labelled))
-    return conditions
+#: Best-first (chunk row id, score) pairs.
+Ranking = list[tuple[int, float]]
 
 
+def ranking(executor: Executor, query: Select) -> Ranking:
+    return [(int(chunk_id), float(score)) for chunk_id, score in executor.execute(query)]
+
+
+def hit_rows(executor: Executor, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Chunk rows with their document's fields, by row id."""
+    query = select(*_HIT_COLUMNS).join(DocumentRow).outerjoin(ChunkLabelRow)
+    rows = executor.execute(query.where(ChunkRow.id.in_(ids)))
+    return {row.id: row._asdict() for row in rows}
+
+
+def terms_source(connection: Connection) -> Iterator[Any]:
+    """What each chunk's lexical row is made of, in chunk id order."""
+    query = (
+        select(ChunkRow.id, ChunkRow.text, DocumentRow.path, ChunkRow.symbol, ChunkRow.heading)
+        .join(DocumentRow)
+        .order_by(ChunkRow.id)
+    )
+    # Per statement: on the connection itself, the option would outlive this query.
+    return connection.execute(query, execution_options={"yield_per": PAGE})
+
+
+def pages(rows: Iterable[Any]) -> Iterator[list[Any]]:
+    page: list[Any] = []
+    for row in rows:
+        page.append(row)
+        if len(page) == PAGE:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _positions(chunk: Chunk, ordinal: int) -> dict[str, Any]:
+    """The fields of a chunk row that may change while the chunk (and its vector) stays."""
+    return {
+        "ordinal": ordinal,
+        "kind": chunk.kind,
+        "symbol": chunk.symbol,
+        "heading": chunk.heading,
+        "start_line": chunk.start_line,
+        "end_line": chunk.end_line,
+        "start_byte": chunk.start_byte,
+        "end_byte": chunk.end_byte,
+        "token_count": chunk.token_count,
+    }
+
+
+def _float32(vector: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(vector, dtype=np.float32)
+
+
+def _sqlite_insert(table: Any) -> Any:
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+def _postgresql_insert(table: Any) -> Any:
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    return postgresql_insert(table)
+
+
+#: INSERT ... ON CONFLICT per dialect (the same API in both).
+_UPSERTS = {"sqlite": _sqlite_insert, "postgresql": _postgresql_insert}
+
+_HIT_COLUMNS = (
+    ChunkRow.id,
+    DocumentRow.path,
+    ChunkRow.start_line,
+    ChunkRow.end_line,
+    ChunkRow.text,
+    DocumentRow.language,
+    ChunkRow.kind,
+    ChunkRow.symbol,
+    ChunkRow.heading,
+    ChunkRow.chunk_id,
+    DocumentRow.doc_id,
+    DocumentRow.content_hash.label("file_hash"),
+    DocumentRow.root,
+    ChunkLabelRow.label,
+    ChunkRow.ordinal,
+)
 _DOCUMENT_COLUMNS = (
     DocumentRow.doc_id,
     DocumentRow.root,
@@ -487,37 +640,3 @@ _CHUNK_COLUMNS = (
     ChunkRow.token_count,
     ChunkRow.text,
 )
-
-
-def damaged(path: Path, why: object) -> CorruptIndexError:
-    return CorruptIndexError(
-        f"index database {path} is damaged ({why}): run `retriever doctor`, or move the index "
-        "directory aside and index again"
-    )
-
-
-#: SQLite's primary result codes for a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) and for a
-#: disk that refuses a write (SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN).
-_DAMAGE_CODES = {11, 26}
-_STORAGE_CODES = {8, 10, 13, 14}
-
-
-def _report_damage(context: Any) -> None:
-    """Any statement that meets a damaged database (or a text cell that is not UTF-8) raises
-    one clear CorruptIndexError; one that the disk refuses, a StorageError."""
-    error = context.original_exception
-    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-    database = Path(context.engine.url.database) if context.engine else Path("?")
-    if code in _DAMAGE_CODES or str(error).startswith("Could not decode to UTF-8"):
-        raise damaged(database, error)
-    if code in _STORAGE_CODES:
-        raise StorageError(f"index database {database}: {error}") from None
-
-
-def _configure_connection(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()

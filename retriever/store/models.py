@@ -1,12 +1,20 @@
-"""The SQLite tables, as SQLAlchemy models."""
+"""The tables of an index, as SQLAlchemy models: SQLite creates them from here; PostgreSQL
+through its Alembic migrations (retriever/store/postgres/migrations), where ids and sizes are
+64-bit and the vector is a pgvector column."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from pgvector.sqlalchemy import VECTOR
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Bump when the tables change incompatibly.
 SCHEMA_VERSION = 1
+
+#: 64-bit on PostgreSQL; SQLite's INTEGER (a row id alias where a primary key) is 64-bit anyway.
+Int64 = BigInteger().with_variant(Integer(), "sqlite")
+#: float32 bytes on SQLite, a pgvector column on PostgreSQL.
+Vector = LargeBinary().with_variant(VECTOR(), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -22,14 +30,14 @@ class ManifestEntry(Base):
 class DocumentRow(Base):
     __tablename__ = "documents"
     __table_args__ = (UniqueConstraint("root", "path"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Int64, primary_key=True)
     doc_id: Mapped[str] = mapped_column(unique=True)
     root: Mapped[str]
     path: Mapped[str]
     language: Mapped[str]
     encoding: Mapped[str]
-    size: Mapped[int]
-    mtime_ns: Mapped[int]
+    size: Mapped[int] = mapped_column(Int64)
+    mtime_ns: Mapped[int] = mapped_column(Int64)
     content_hash: Mapped[str]
     indexed_at: Mapped[float]
 
@@ -41,10 +49,10 @@ class ChunkRow(Base):
         Index("ix_chunks_content_hash", "content_hash"),
         {"sqlite_autoincrement": True},
     )
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(Int64, primary_key=True)
     chunk_id: Mapped[str] = mapped_column(unique=True)
     document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+        Int64, ForeignKey("documents.id", ondelete="CASCADE"), index=True
     )
     ordinal: Mapped[int]
     kind: Mapped[str]
@@ -59,7 +67,7 @@ class ChunkRow(Base):
     #: the chunk's span of its window), which is also the key of the vector cache.
     content_hash: Mapped[str]
     text: Mapped[str]
-    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    vector: Mapped[bytes] = mapped_column(Vector)
 
 
 class SkippedRow(Base):
@@ -86,7 +94,7 @@ class ChunkLabelRow(Base):
 
     __tablename__ = "chunk_labels"
     chunk_id: Mapped[int] = mapped_column(
-        ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
+        Int64, ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
     )
     label: Mapped[str] = mapped_column(index=True)
     probability: Mapped[float]
