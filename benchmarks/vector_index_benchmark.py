@@ -8,7 +8,7 @@ had at that size is skipped) builds the index that retriever/ann.py picks, throu
 (query encoding excluded): p50/p95 latency and recall@10 against exact search, for several
 probe counts; also exact search's latency at the same size, and a filtered search (1% of ids
 allowed). A compressed index is measured without rescoring and with several rescoring
-factors, the float vectors read from a real index database (``MetadataStore.vectors_by_id``,
+factors, the float vectors read from a real index database (``SQLiteStore.vectors_by_id``,
 as searches do) and, for comparison, from a memory-mapped float file.
 
 The vectors are synthetic but shaped like sentence embeddings, not uniform noise (on which
@@ -38,7 +38,7 @@ from index_benchmark import machine, versions
 from sqlalchemy import insert
 
 from retriever import ann
-from retriever.store import MetadataStore
+from retriever.store import SQLiteStore
 from retriever.store.models import ChunkRow, DocumentRow
 from retriever.vectors import VectorIndex
 
@@ -99,13 +99,13 @@ def file_bytes(index: faiss.Index | faiss.IndexBinary) -> int:
         return os.path.getsize(handle.name)
 
 
-def float_store(ids: np.ndarray, vectors: np.ndarray) -> MetadataStore:
+def float_store(ids: np.ndarray, vectors: np.ndarray) -> SQLiteStore:
     """An index database holding ``vectors`` as chunk rows ``ids`` (kept between runs)."""
     path = WORK / f"floats-{len(ids)}.sqlite3"
     complete = WORK / f"floats-{len(ids)}.done"
     if not complete.exists():
         path.unlink(missing_ok=True)
-    store = MetadataStore(path)
+    store = SQLiteStore(path)
     if complete.exists():
         return store
     document = {"id": 1, "doc_id": "d", "root": "/", "path": "p", "language": "text"}
