@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from indexers.chunk import Chunk, content_hash
 from retriever.errors import CorruptIndexError
 from retriever.lexical import expand
+from retriever.protocols import Ranking
 from retriever.store.labels import ChunkLabels
 from retriever.store.models import ChunkLabelRow, ChunkRow, DocumentRow, ManifestEntry, SkippedRow
 from retriever.types import Filters
@@ -174,7 +175,8 @@ class SQLStore(ABC):
 
     def fill_terms(self, connection: Connection) -> None:
         """Index every chunk lexically (a rebuild, or an index made before lexical search)."""
-        for page in pages(terms_source(connection)):
+        # terms_source streams with yield_per: partitions are its pages.
+        for page in terms_source(connection).partitions():
             self._add_terms(connection, [terms_row(*row) for row in page])
 
     # -- manifest -----------------------------------------------------------------------------
@@ -529,10 +531,6 @@ class SQLStore(ABC):
             }
 
 
-#: Best-first (chunk row id, score) pairs.
-Ranking = list[tuple[int, float]]
-
-
 def ranking(executor: Executor, query: Select) -> Ranking:
     return [(int(chunk_id), float(score)) for chunk_id, score in executor.execute(query)]
 
@@ -553,17 +551,6 @@ def terms_source(connection: Connection) -> Iterator[Any]:
     )
     # Per statement: on the connection itself, the option would outlive this query.
     return connection.execute(query, execution_options={"yield_per": PAGE})
-
-
-def pages(rows: Iterable[Any]) -> Iterator[list[Any]]:
-    page: list[Any] = []
-    for row in rows:
-        page.append(row)
-        if len(page) == PAGE:
-            yield page
-            page = []
-    if page:
-        yield page
 
 
 def _positions(chunk: Chunk, ordinal: int) -> dict[str, Any]:
