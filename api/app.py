@@ -16,9 +16,9 @@ from starlette.types import Receive, Scope, Send
 
 from api import routes
 from api.errors import ApiError, install_error_handlers
-from api.jobs import IndexJob, Warmup, watcher_for
+from api.jobs import GitStates, IndexJob, Warmup, watcher_for
 from api.mcp import streamable_http_app
-from api.security import BodyLimit, Keys, ReadKeyGate
+from api.security import BodyLimit, JsonWrites, Keys, LoopbackOnly, ReadKeyGate
 from retriever.engine import Retriever
 from retriever.settings import Settings
 from retriever.watching import run_in_thread
@@ -43,9 +43,10 @@ def create_app(
     watch: bool = False,
 ) -> FastAPI:
     """The HTTP API over ``retriever``; ``settings`` (default: the retriever's own) give the API
-    keys, CORS origins and the request size limit. ``host`` is the address served on: the MCP
-    endpoint at ``/mcp`` checks Host headers against it (DNS rebinding protection). ``watch``
-    keeps the index current while serving: the roots are watched and changes applied."""
+    keys, CORS origins and the request size limit. ``host`` is the address served on: without
+    API keys, every request's Host header must name it or another loopback name, and its
+    Origin (if any) this server or a CORS origin (DNS rebinding and cross-site protection).
+    ``watch`` keeps the index current while serving: the roots are watched and changes applied."""
     settings = settings or retriever.settings
     warmup = Warmup()
     mcp = streamable_http_app(retriever, host=host)
@@ -67,6 +68,7 @@ def create_app(
     app.state.keys = Keys.of(settings.api_read_keys, settings.api_admin_keys)
     app.state.warmup = warmup
     app.state.index_job = IndexJob(retriever)
+    app.state.git_states = GitStates(retriever)
     install_error_handlers(app)
     for router in (routes.health, routes.read, routes.admin):
         app.include_router(router)
@@ -79,6 +81,9 @@ def create_app(
     )
     app.mount("/mcp", ReadKeyGate(mcp, app.state.keys), name="mcp")
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(JsonWrites)
+    if app.state.keys.open:  # with keys, a page cannot send one without CORS allowing it
+        app.add_middleware(LoopbackOnly, host=host, cors_origins=settings.cors_origins)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

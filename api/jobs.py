@@ -43,13 +43,35 @@ class Warmup:
             self.ready = True
 
 
+class GitStates:
+    """Where the indexed work trees stand, for ``/v1/status``: found by running git, so at most
+    once every ``max_age`` seconds and by one request at a time, whatever the request rate."""
+
+    def __init__(self, retriever: Retriever, max_age: float = 10.0) -> None:
+        self.retriever = retriever
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._states: dict[str, dict[str, Any]] = {}
+        self._found_at: float | None = None
+
+    def get(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            fresh = self._found_at is not None and time.monotonic() - self._found_at < self.max_age
+            if not fresh:
+                self._states = self.retriever.git_states()
+                self._found_at = time.monotonic()
+            return self._states
+
+
 def roots_to_index(retriever: Retriever) -> list[str]:
     """The configured roots, else the paths indexed before that still exist (never uploaded
     text)."""
     if retriever.settings.roots:
         return [str(root) for root in retriever.settings.roots]
     return [
-        root for root in retriever.status().roots if root != VIRTUAL_ROOT and Path(root).exists()
+        root
+        for root in retriever.status(git=False).roots
+        if root != VIRTUAL_ROOT and Path(root).exists()
     ]
 
 

@@ -7,6 +7,7 @@ work belongs; one Retriever serves all threads.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -17,12 +18,14 @@ from fastapi.responses import JSONResponse
 
 from api import schemas
 from api.errors import ApiError, error_body
-from api.jobs import IndexJob, Warmup
+from api.jobs import GitStates, IndexJob, Warmup
 from api.security import require_admin, require_read
 from retriever.engine import Retriever
 from retriever.types import DocumentSummary, Status
 
 T = TypeVar("T")
+#: The largest offset the database can take (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
 
 
 def _retriever(request: Request) -> Retriever:
@@ -173,7 +176,7 @@ def cloze(body: schemas.ClozeRequest, retriever: Engine) -> dict[str, Any]:
 def list_documents(
     retriever: Engine,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     path_glob: Annotated[str | None, Query(max_length=schemas.MAX_GLOB_CHARS)] = None,
 ) -> dict[str, Any]:
     """One page of indexed documents in path order, with the total count."""
@@ -238,9 +241,11 @@ def index_status(job: Job) -> dict[str, Any]:
 
 
 @read.get("/status", tags=["index"], response_model=Status)
-def status(retriever: Engine) -> Any:
-    """The index: model fingerprint, counts, languages, skipped files by reason, size."""
-    return retriever.status()
+def status(retriever: Engine, request: Request) -> Any:
+    """The index: model fingerprint, counts, languages, skipped files by reason, size, and
+    where each indexed git work tree stands (found at most every few seconds)."""
+    git_states: GitStates = request.app.state.git_states
+    return dataclasses.replace(retriever.status(git=False), git=git_states.get())
 
 
 @health.get("/livez", response_model=schemas.Alive)

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError, error_body, error_response
+from retriever.errors import RetrieverError
 
 Role = Literal["read", "admin"]
 
@@ -34,7 +35,11 @@ class Keys:
 
     @classmethod
     def of(cls, read: Sequence[str], admin: Sequence[str]) -> Keys:
-        return cls(tuple(_digest(k) for k in read if k), tuple(_digest(k) for k in admin if k))
+        """The keys given; a blank one is refused, never dropped (dropping it could leave the
+        API open where the caller meant to close it)."""
+        if any(not key.strip() for key in (*read, *admin)):
+            raise RetrieverError("an API key is empty or only whitespace; remove it or set a key")
+        return cls(tuple(map(_digest, read)), tuple(map(_digest, admin)))
 
     @property
     def open(self) -> bool:
@@ -92,6 +97,81 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+#: Names that reach this machine only; a keyless server answers requests sent to them alone.
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+#: Methods that change the index.
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class LoopbackOnly:
+    """Protects a keyless server (open, so bound to loopback) from web pages. A page on another
+    site can reach it through the browser in two ways: by a name that rebinds to 127.0.0.1
+    (then the Host header carries that name: answered 421), or by a cross-origin request that
+    needs no preflight (then the Origin header names the other site: answered 403, unless it is
+    one of the CORS origins configured)."""
+
+    def __init__(self, app: ASGIApp, host: str, cors_origins: Sequence[str] = ()) -> None:
+        self.app = app
+        self.hosts = LOOPBACK_NAMES | {_bracketed(host.lower())}
+        self.cors_origins = frozenset(cors_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = _headers(scope)
+            host = headers.get("host", "")
+            if _hostname(host) not in self.hosts:
+                refusal = (421, "misdirected_request", f"this server does not answer for {host!r}")
+                await error_response(*refusal)(scope, receive, send)
+                return
+            origin = headers.get("origin")
+            if origin is not None and origin not in self.cors_origins:
+                scheme = scope.get("scheme", "http")
+                if origin != f"{scheme}://{host}":
+                    message = f"cross-origin requests from {origin!r} are not allowed"
+                    await error_response(403, "forbidden_origin", message)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+class JsonWrites:
+    """A write that carries a body must say it is JSON. A browser sends form and ``text/plain``
+    bodies across origins without asking first; it never sends JSON that way."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in WRITES:
+            headers = _headers(scope)
+            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            has_body = "content-type" in headers or headers.get("content-length", "0") != "0"
+            has_body = has_body or "transfer-encoding" in headers
+            if has_body and not (media_type == "application/json" or media_type.endswith("+json")):
+                message = (
+                    f"send the request body as application/json, not {media_type or 'untyped'}"
+                )
+                await error_response(415, "unsupported_media_type", message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _hostname(host: str) -> str:
+    """The name in a Host header, without its port."""
+    host = host.lower()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+def _bracketed(host: str) -> str:
+    """An IPv6 address as a Host header writes it."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 class _TooLarge(ApiError):

@@ -325,7 +325,9 @@ class Retriever:
             document.pop("row_id")
         return document
 
-    def status(self) -> Status:
+    def status(self, *, git: bool = True) -> Status:
+        """The index's state; with ``git``, where each indexed work tree stands now (this runs
+        git: the HTTP API asks for it at most every few seconds, see :meth:`git_states`)."""
         manifest = self.store.manifest()
         counts = self.store.counts()
         vectors = self.vectors.state()
@@ -346,7 +348,7 @@ class Retriever:
             generation=vectors.generation,
             vectors=vectors.count,
             size_bytes=self.store.size_bytes(),
-            git=self._git_states(manifest.get("commits", {})),
+            git=self.git_states(manifest) if git else {},
         )
 
     def warm(self) -> None:
@@ -467,9 +469,10 @@ class Retriever:
 
         self.store.update_manifest("commits", record)
 
-    def _git_states(self, commits: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    def git_states(self, manifest: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
         """Per root indexed in a git work tree: the commit indexed, where the tree is now, and
         whether it has moved since (another HEAD, or uncommitted changes)."""
+        commits = (manifest or self.store.manifest()).get("commits", {})
         states = {}
         for root, indexed in commits.items():
             path = Path(root)

@@ -138,12 +138,28 @@ class Settings(BaseSettings):
             return Path(value)
         return value
 
-    @field_validator("roots", "api_read_keys", "api_admin_keys", "cors_origins", mode="before")
+    @field_validator("roots", "cors_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("api_read_keys", "api_admin_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """Keys are split on commas but never dropped: a blank one is refused below."""
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",")] if value else []
+        return value
+
+    @field_validator("api_read_keys", "api_admin_keys")
+    @classmethod
+    def _no_blank_keys(cls, keys: list[str]) -> list[str]:
+        """A blank key would be dropped and leave the API open: a configuration error."""
+        if any(not key.strip() for key in keys):
+            raise ValueError("an API key is empty or only whitespace; remove it or set a key")
+        return keys
 
     @classmethod
     def settings_customise_sources(

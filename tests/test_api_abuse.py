@@ -73,7 +73,7 @@ def retriever(tmp_path_factory, tiny_modernbert: Path) -> Iterator[Retriever]:
 
 @pytest.fixture(scope="module")
 def client(retriever: Retriever) -> Iterator[TestClient]:
-    with TestClient(create_app(retriever)) as started:
+    with TestClient(create_app(retriever), base_url="http://127.0.0.1") as started:
         yield started
 
 
@@ -212,7 +212,8 @@ def api_schema(tmp_path_factory, tiny_modernbert: Path, masked_lm_dir: Path, tin
     }
     with Retriever.open(index_dir, **models) as retriever:
         retriever.index([corpus])
-        app = create_app(retriever)
+        # schemathesis' ASGI client sends `Host: testserver`: serve that name as if bound to it.
+        app = create_app(retriever, host="testserver")
         yield schemathesis.openapi.from_asgi("/openapi.json", app)
         app.state.index_job.wait(60)
 

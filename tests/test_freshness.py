@@ -104,7 +104,7 @@ def test_cli_search_verify_and_flag_stale(retriever, repo):
 
 def test_api_verify_on_search_and_context(retriever, repo):
     (repo / "src/uploads.py").write_text("def other():\n    return 0\n")
-    with TestClient(create_app(retriever)) as client:
+    with TestClient(create_app(retriever), base_url="http://127.0.0.1") as client:
         body = {"query": QUERY, "k": 5, "mode": "lexical"}
         plain = client.post("/v1/search", json=body).json()
         assert "src/uploads.py" in [hit["path"] for hit in plain["hits"]]

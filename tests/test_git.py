@@ -4,13 +4,14 @@ commit each root was indexed at, which `status` compares with the work tree."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from gitrepo import disk_state, git, indexed_state, make_repo
+from gitrepo import UPLOADS, disk_state, git, indexed_state, make_repo
 from retriever import Retriever
 from retriever.cli import app
 
@@ -132,3 +133,70 @@ def test_cli_index_since_reports_only_the_changed_files(repo, index_dir, tiny_mo
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert (report["files_seen"], report["files_indexed"], report["chunks_encoded"]) == (1, 1, 0)
+
+
+def arm_repository(repo: Path, markers: Path) -> list[Path]:
+    """Configure ``repo`` the way a hostile repository could: every command git may run on
+    its own account (fsmonitor, filter and diff drivers, hooks, pager) touches a marker file."""
+    names = ["fsmonitor", "clean", "smudge", "process", "textconv", "external", "hooks"]
+    hooks = repo / ".git" / "evil-hooks"
+    hooks.mkdir()
+    for hook in ("post-index-change", "reference-transaction", "pre-commit"):
+        (hooks / hook).write_text(f"#!/bin/sh\ntouch {markers / 'hooks'}\n")
+        (hooks / hook).chmod(0o755)
+    (repo / ".gitattributes").write_text("*.py filter=evil diff=evil\n*.md filter=evil\n")
+    settings = {
+        "core.fsmonitor": f"touch {markers / 'fsmonitor'}; echo",
+        "filter.evil.clean": f"touch {markers / 'clean'}; cat",
+        "filter.evil.smudge": f"touch {markers / 'smudge'}; cat",
+        "diff.evil.textconv": f"touch {markers / 'textconv'}; cat",
+        "diff.external": f"touch {markers / 'external'}; true",
+        "core.hooksPath": str(hooks),
+        "core.pager": f"touch {markers / 'pager'}; cat",
+    }
+    for key, value in settings.items():
+        git(repo, "config", key, value)
+    return [markers / name for name in [*names, "pager"]]
+
+
+def test_git_never_runs_the_repositorys_own_commands(repo, index_dir, tiny_modernbert, tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    first = git(repo, "rev-parse", "HEAD").strip()
+    with open_index(index_dir, tiny_modernbert) as retriever:
+        retriever.index([repo])
+        armed = arm_repository(repo, markers)
+        # Stat data that no longer matches makes git re-read (and so filter) the files.
+        for path in repo.rglob("*"):
+            if path.is_file() and ".git" not in path.parts:
+                os.utime(path, (1_000_000_000, 1_000_000_000))
+        (repo / "src/uploads.py").write_text(UPLOADS + "\n# edited\n")
+
+        retriever.status()
+        retriever.index([repo], since=first)
+        CliRunner().invoke(app, ["status", "--index", str(index_dir)])
+
+    assert [marker.name for marker in armed if marker.exists()] == []
+
+
+def test_http_status_runs_git_at_most_once_in_a_while(repo, index_dir, tiny_modernbert) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with open_index(index_dir, tiny_modernbert) as retriever:
+        retriever.index([repo])
+        calls = []
+        found = retriever.git_states
+
+        def counted(*arguments):
+            calls.append(1)
+            return found(*arguments)
+
+        retriever.git_states = counted
+        with TestClient(create_app(retriever), base_url="http://127.0.0.1") as client:
+            answers = [client.get("/v1/status").json()["git"] for _ in range(20)]
+    assert len(calls) == 1
+    assert (
+        answers[-1][str(repo.resolve())]["indexed_commit"] == git(repo, "rev-parse", "HEAD").strip()
+    )

@@ -33,7 +33,7 @@ def retriever(shop_index: Path, rigged_masked_lm: Path) -> Iterator[Retriever]:
 
 @pytest.fixture(scope="module")
 def client(retriever: Retriever) -> Iterator[TestClient]:
-    with TestClient(create_app(retriever)) as started:
+    with TestClient(create_app(retriever), base_url="http://127.0.0.1") as started:
         started.headers["Authorization"] = f"Bearer {READ_KEY}"
         yield started
 

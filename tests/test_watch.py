@@ -175,7 +175,7 @@ def test_watch_keeps_changes_that_arrive_while_another_writer_holds_the_index(
 def test_serve_with_watch_keeps_the_api_current(retriever, repo):
     retriever.settings.watch_debounce_ms = 50
     retriever.index([repo])  # the roots a server watches are the indexed ones
-    with TestClient(create_app(retriever, watch=True)) as client:
+    with TestClient(create_app(retriever, watch=True), base_url="http://127.0.0.1") as client:
 
         def searchable() -> bool:
             body = {"query": "resume_upload", "k": 3, "mode": "lexical"}
