@@ -53,9 +53,26 @@ EXTENSIONS: dict[str, str] = {
     ".scss": "css",
     ".sql": "sql",
     ".kt": "kotlin",
+    ".kts": "kotlin",
     ".swift": "swift",
     ".scala": "scala",
+    ".sc": "scala",
     ".lua": "lua",
+    ".hs": "haskell",
+    ".lhs": "haskell",
+    ".ex": "elixir",
+    ".exs": "elixir",
+    ".zig": "zig",
+    ".jl": "julia",
+    ".ml": "ocaml",
+    ".mli": "ocaml_interface",
+    ".pl": "perl",
+    ".pm": "perl",
+    ".t": "perl",
+    ".m": "objc",
+    ".tf": "hcl",
+    ".tfvars": "hcl",
+    ".hcl": "hcl",
     ".r": "r",
 }
 
@@ -80,6 +97,10 @@ INTERPRETERS: dict[str, str] = {
     "zsh": "bash",
     "ruby": "ruby",
     "php": "php",
+    "perl": "perl",
+    "lua": "lua",
+    "elixir": "elixir",
+    "julia": "julia",
 }
 
 

@@ -1,15 +1,20 @@
-"""Code chunking: tree-sitter segments packed into budget-sized chunks, in all 13 languages."""
+"""Code chunking: tree-sitter segments packed into budget-sized chunks, in every language with a
+grammar (the samples of the later ones live in the ``code_samples_*`` modules)."""
 
 from __future__ import annotations
 
 import ast
 from concurrent.futures import ThreadPoolExecutor
 
+import code_samples_functional as functional
+import code_samples_jvm_apple as jvm_apple
+import code_samples_scripting as scripting
 import pytest
 
 from indexers.chunk import Chunk, TokenCounter
 from indexers.chunking import chunk_text
 from indexers.code import LANGUAGES, segmenter
+from indexers.languages import detect_language
 from indexers.packing import Segment, check_partition
 
 
@@ -874,6 +879,9 @@ SOURCES: dict[str, str] = {
     "ruby": RUBY_SOURCE,
     "php": PHP_SOURCE,
     "bash": BASH_SOURCE,
+    **jvm_apple.SOURCES,
+    **functional.SOURCES,
+    **scripting.SOURCES,
 }
 
 #: Top-level definitions, each one whole chunk when the budget is generous.
@@ -955,6 +963,9 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
         ("function", "deploy"),
         ("function", "usage"),
     },
+    **jvm_apple.TOP_LEVEL,
+    **functional.TOP_LEVEL,
+    **scripting.TOP_LEVEL,
 }
 
 #: Members that get chunks of their own once their container no longer fits.
@@ -1032,11 +1043,41 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
         ("method", "App.Billing.DiscountService.format"),
     },
     "bash": {("function", "deploy")},
+    **jvm_apple.MEMBERS,
+    **functional.MEMBERS,
+    **scripting.MEMBERS,
 }
 
 
 def test_every_language_has_a_sample() -> None:
     assert set(SOURCES) == set(LANGUAGES) == set(TOP_LEVEL) == set(MEMBERS)
+
+
+@pytest.mark.parametrize(
+    ("path", "first_line", "language"),
+    [
+        ("app/src/Order.kt", "", "kotlin"),
+        ("build.gradle.kts", "", "kotlin"),
+        ("Source/Session.swift", "", "swift"),
+        ("core/Decoder.scala", "", "scala"),
+        ("Cart/CartItem.m", "", "objc"),
+        ("src/XMonad/Core.hs", "", "haskell"),
+        ("lib/inventory.ml", "", "ocaml"),
+        ("lib/inventory.mli", "", "ocaml_interface"),
+        ("lib/plug/conn.ex", "", "elixir"),
+        ("test/conn_test.exs", "", "elixir"),
+        ("lua/lazy/init.lua", "", "lua"),
+        ("lib/Shop/Cart.pm", "", "perl"),
+        ("bin/deploy", "#!/usr/bin/env perl", "perl"),
+        ("src/Shapes.jl", "", "julia"),
+        ("clap.zig", "", "zig"),
+        ("db/schema.sql", "", "sql"),
+        ("infra/main.tf", "", "hcl"),
+    ],
+)
+def test_file_names_reach_their_grammar(path: str, first_line: str, language: str) -> None:
+    assert detect_language(path, first_line) == language
+    assert language in LANGUAGES
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -1157,6 +1198,9 @@ def test_small_budget_gives_members_their_own_chunks(
             "function a {\n  :\n}\nb() ( echo sub )\n",
             {("function", "a"), ("function", "b")},
         ),
+        *jvm_apple.QUALIFIED,
+        *functional.QUALIFIED,
+        *scripting.QUALIFIED,
     ],
 )
 def test_qualified_symbols(
@@ -1228,6 +1272,9 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
         "big",
     ),
     "bash": ("big() {\n", '  value{i}=$(compute {i} "$1")\n', "}\n", "function", "big"),
+    **jvm_apple.BIG_FUNCTIONS,
+    **functional.BIG_FUNCTIONS,
+    **scripting.BIG_FUNCTIONS,
 }
 
 
@@ -1243,6 +1290,7 @@ def test_oversized_function_splits_at_statements(language: str, word_count: Toke
     for c in pieces[1:]:
         assert c.text.lstrip().startswith(
             ("value", "const value", "let value", "int value", "auto value", "var value", "$value")
+            + ("val value", "local value", "my $value")
         ), c.text
 
 
@@ -1270,6 +1318,9 @@ MODULE_ONLY: dict[str, str] = {
     "ruby": "require 'json'\nLIMIT = 10\nnames = %w[a b]\n",
     "php": "<?php\nuse App\\Models\\User;\n$limit = 10;\n",
     "bash": "set -e\nexport LIMIT=10\nNAME=x\n",
+    **jvm_apple.MODULE_ONLY,
+    **functional.MODULE_ONLY,
+    **scripting.MODULE_ONLY,
 }
 
 
@@ -1308,6 +1359,9 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
         "func (σ Σημείο) Διπλό() int {\n\treturn σ.Χ * 2 // διπλάσιο ✌️\n}\n",
         {("function", "Γεια"), ("struct", "Σημείο"), ("method", "Σημείο.Διπλό")},
     ),
+    **jvm_apple.NON_ASCII,
+    **functional.NON_ASCII,
+    **scripting.NON_ASCII,
 }
 
 

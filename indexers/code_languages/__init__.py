@@ -8,12 +8,15 @@ to the segmenter. One module per family of languages.
 
 from __future__ import annotations
 
-from indexers.code_languages import mainstream
+from indexers.code_languages import functional, jvm_apple, mainstream, scripting
 from indexers.code_languages.base import LanguageSpec, clean_name, field_name, node_text
 
 #: Language name (as :mod:`indexers.languages` detects it) -> how to read its tree.
 SPECS: dict[str, LanguageSpec] = {
     **mainstream.SPECS,
+    **jvm_apple.SPECS,
+    **functional.SPECS,
+    **scripting.SPECS,
 }
 
 __all__ = ["SPECS", "LanguageSpec", "clean_name", "field_name", "node_text"]
