@@ -73,6 +73,21 @@ EXTENSIONS: dict[str, str] = {
     ".tf": "hcl",
     ".tfvars": "hcl",
     ".hcl": "hcl",
+    ".fs": "fsharp",
+    ".fsx": "fsharp",
+    ".cu": "cuda",
+    ".cuh": "cuda",
+    ".glsl": "glsl",
+    ".vert": "glsl",
+    ".frag": "glsl",
+    ".comp": "glsl",
+    ".geom": "glsl",
+    ".sol": "solidity",
+    ".ps1": "powershell",
+    ".psm1": "powershell",
+    ".bzl": "starlark",
+    ".star": "starlark",
+    ".bazel": "starlark",
     ".r": "r",
 }
 
@@ -82,6 +97,9 @@ FILENAMES: dict[str, str] = {
     "Dockerfile": "dockerfile",
     "Gemfile": "ruby",
     "Rakefile": "ruby",
+    "BUILD": "starlark",
+    "WORKSPACE": "starlark",
+    "Tiltfile": "starlark",
     "README": "text",
     "LICENSE": "text",
     "CHANGELOG": "text",
@@ -101,6 +119,7 @@ INTERPRETERS: dict[str, str] = {
     "lua": "lua",
     "elixir": "elixir",
     "julia": "julia",
+    "pwsh": "powershell",
 }
 
 

@@ -1,4 +1,5 @@
-"""Code samples for the chunker tests: Haskell, OCaml (implementation and interface) and Elixir.
+"""Code samples for the chunker tests: Haskell, OCaml (implementation and interface), Elixir
+and F#.
 
 Short realistic files, the definitions each must yield, and small cases of each grammar's quirks;
 `test_code_chunking` runs every parametrised test over them.
@@ -158,11 +159,48 @@ defimpl Shop.Priced, for: Shop.Item do
 end
 '''
 
+FSHARP_SOURCE = r"""/// Shopping carts and their totals.
+module Shop.Cart
+
+open System
+
+let taxRate = 0.2m
+
+/// A line item.
+type Item = { Sku: string; Price: decimal; Quantity: int }
+
+type Status =
+    | Open
+    | Paid of DateTime
+
+type Cart(owner: string) =
+    let mutable items: Item list = []
+
+    member this.Owner = owner
+
+    member this.Add(item: Item) =
+        items <- item :: items
+        this
+
+    member this.Total() =
+        items |> List.sumBy (fun i -> i.Price * decimal i.Quantity)
+
+let withTax (amount: decimal) = amount * (1m + taxRate)
+
+let describe (cart: Cart) =
+    sprintf "%s: %M" cart.Owner (withTax (cart.Total()))
+
+module Format =
+    let price (amount: decimal) = amount.ToString("0.00")
+"""
+
+
 SOURCES: dict[str, str] = {
     "haskell": HASKELL_SOURCE,
     "ocaml": OCAML_SOURCE,
     "ocaml_interface": OCAML_INTERFACE_SOURCE,
     "elixir": ELIXIR_SOURCE,
+    "fsharp": FSHARP_SOURCE,
 }
 
 #: Haskell's `focusUp` and Elixir's `total` have two clauses each: one definition apiece.
@@ -196,6 +234,7 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
         ("interface", "Shop.Priced"),
         ("impl", "Shop.Priced.Shop.Item"),
     },
+    "fsharp": {("namespace", "Shop.Cart")},
 }
 
 MEMBERS: dict[str, set[tuple[str, str]]] = {
@@ -218,6 +257,17 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
         ("function", "Shop.Cart.total"),
         ("function", "Shop.Cart.format_price"),
         ("function", "Shop.Cart.__using__"),
+    },
+    "fsharp": {
+        ("type", "Shop.Cart.Item"),
+        ("type", "Shop.Cart.Status"),
+        ("class", "Shop.Cart.Cart"),
+        ("method", "Shop.Cart.Cart.Owner"),
+        ("method", "Shop.Cart.Cart.Add"),
+        ("method", "Shop.Cart.Cart.Total"),
+        ("function", "Shop.Cart.withTax"),
+        ("function", "Shop.Cart.describe"),
+        ("namespace", "Shop.Cart.Format"),
     },
 }
 
@@ -253,6 +303,11 @@ QUALIFIED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
         "defmodule A do\n  defp run([]), do: :ok\n\n  defp run([_ | t]), do: run(t)\nend\n",
         {("namespace", "A"), ("function", "A.run")},
     ),
+    (
+        "fsharp",
+        "namespace Shop\n\ntype IPriced =\n    abstract member Price: unit -> decimal\n",
+        {("namespace", "Shop"), ("class", "Shop.IPriced"), ("method", "Shop.IPriced.Price")},
+    ),
 ]
 
 BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
@@ -272,6 +327,13 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
         "Big",
     ),
     "elixir": ("def big(n) do\n", "  value{i} = compute({i}, n)\n", "end\n", "function", "big"),
+    "fsharp": (
+        "let big n =\n",
+        "    let value{i} = compute {i} n\n",
+        "    ()\n",
+        "function",
+        "big",
+    ),
 }
 
 MODULE_ONLY: dict[str, str] = {
@@ -279,6 +341,7 @@ MODULE_ONLY: dict[str, str] = {
     "ocaml": 'open Printf\n\nlet limit = 10\nlet names = ["a"]\n',
     "ocaml_interface": "open Printf\n\nval limit : int\n",
     "elixir": "import Plug.Conn\nalias Shop.Cart\n@limit 10\n",
+    "fsharp": "open System\nopen System.IO\n\nlet limit = 10\n",
 }
 
 NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from concurrent.futures import ThreadPoolExecutor
 
+import code_samples_extended as extended
 import code_samples_functional as functional
 import code_samples_jvm_apple as jvm_apple
 import code_samples_scripting as scripting
@@ -882,6 +883,7 @@ SOURCES: dict[str, str] = {
     **jvm_apple.SOURCES,
     **functional.SOURCES,
     **scripting.SOURCES,
+    **extended.SOURCES,
 }
 
 #: Top-level definitions, each one whole chunk when the budget is generous.
@@ -966,6 +968,7 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
     **jvm_apple.TOP_LEVEL,
     **functional.TOP_LEVEL,
     **scripting.TOP_LEVEL,
+    **extended.TOP_LEVEL,
 }
 
 #: Members that get chunks of their own once their container no longer fits.
@@ -1046,6 +1049,7 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
     **jvm_apple.MEMBERS,
     **functional.MEMBERS,
     **scripting.MEMBERS,
+    **extended.MEMBERS,
 }
 
 
@@ -1073,6 +1077,13 @@ def test_every_language_has_a_sample() -> None:
         ("clap.zig", "", "zig"),
         ("db/schema.sql", "", "sql"),
         ("infra/main.tf", "", "hcl"),
+        ("src/Cart.fs", "", "fsharp"),
+        ("kernels/add.cu", "", "cuda"),
+        ("shaders/light.frag", "", "glsl"),
+        ("contracts/Token.sol", "", "solidity"),
+        ("deploy/Deploy.ps1", "", "powershell"),
+        ("tools/defs.bzl", "", "starlark"),
+        ("app/BUILD", "", "starlark"),
     ],
 )
 def test_file_names_reach_their_grammar(path: str, first_line: str, language: str) -> None:
@@ -1201,6 +1212,7 @@ def test_small_budget_gives_members_their_own_chunks(
         *jvm_apple.QUALIFIED,
         *functional.QUALIFIED,
         *scripting.QUALIFIED,
+        *extended.QUALIFIED,
     ],
 )
 def test_qualified_symbols(
@@ -1275,6 +1287,7 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
     **jvm_apple.BIG_FUNCTIONS,
     **functional.BIG_FUNCTIONS,
     **scripting.BIG_FUNCTIONS,
+    **extended.BIG_FUNCTIONS,
 }
 
 
@@ -1290,7 +1303,7 @@ def test_oversized_function_splits_at_statements(language: str, word_count: Toke
     for c in pieces[1:]:
         assert c.text.lstrip().startswith(
             ("value", "const value", "let value", "int value", "auto value", "var value", "$value")
-            + ("val value", "local value", "my $value")
+            + ("val value", "local value", "my $value", "float value", "uint256 value")
         ), c.text
 
 
@@ -1321,6 +1334,7 @@ MODULE_ONLY: dict[str, str] = {
     **jvm_apple.MODULE_ONLY,
     **functional.MODULE_ONLY,
     **scripting.MODULE_ONLY,
+    **extended.MODULE_ONLY,
 }
 
 
@@ -1362,6 +1376,7 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
     **jvm_apple.NON_ASCII,
     **functional.NON_ASCII,
     **scripting.NON_ASCII,
+    **extended.NON_ASCII,
 }
 
 

@@ -1,10 +1,11 @@
-"""Haskell, OCaml and Elixir: definitions made of clauses, signatures and modules."""
+"""Haskell, OCaml, F# and Elixir: definitions made of clauses, signatures and modules."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import tree_sitter_elixir
+import tree_sitter_fsharp
 import tree_sitter_haskell
 import tree_sitter_ocaml
 from tree_sitter import Node
@@ -206,9 +207,79 @@ _ELIXIR = LanguageSpec(
     clauses=True,
 )
 
+
+# F# -------------------------------------------------------------------------------------
+
+_FSHARP_CLASSES = frozenset({"anon_type_defn", "interface_type_defn"})
+
+
+def fsharp_type_kind(node: Node) -> str | None:
+    """Records, unions and abbreviations are types; ``type C(x) = member ...`` a class."""
+    inner = node.named_children[0] if node.named_children else None
+    return "class" if inner is not None and inner.type in _FSHARP_CLASSES else "type"
+
+
+def fsharp_type_name(node: Node) -> str | None:
+    inner = node.named_children[0] if node.named_children else None
+    return text_of(first_named(inner, "type_name")) if inner is not None else None
+
+
+def fsharp_let_kind(node: Node) -> str | None:
+    """``let area shape = ...`` is a function; ``let limit = 10`` a value."""
+    binding = first_named(node, "function_or_value_defn")
+    return "function" if binding and first_named(binding, "function_declaration_left") else None
+
+
+def fsharp_let_name(node: Node) -> str | None:
+    binding = first_named(node, "function_or_value_defn")
+    left = first_named(binding, "function_declaration_left") if binding is not None else None
+    return text_of(left.named_children[0]) if left is not None and left.named_children else None
+
+
+def fsharp_member_name(node: Node) -> str | None:
+    """``member this.Add(item)`` -> ``Add``; ``abstract member Run: unit -> unit`` -> ``Run``."""
+    definition = first_named(node, "method_or_prop_defn")
+    if definition is not None:
+        name = definition.child_by_field_name("name")
+        return (text_of(name) or "").rsplit(".", 1)[-1] or None
+    signature = first_named(node, "member_signature")
+    return text_of(first_named(signature, "identifier")) if signature is not None else None
+
+
+def fsharp_body(node: Node) -> Node | None:
+    """Modules and namespaces hold their declarations directly; a class its members, inside
+    the type's definition."""
+    if node.type == "type_definition":
+        inner = node.named_children[0] if node.named_children else None
+        return inner if inner is not None and inner.type in _FSHARP_CLASSES else None
+    return node
+
+
+_FSHARP = LanguageSpec(
+    grammar=tree_sitter_fsharp.language,
+    definitions={
+        "named_module": "namespace",
+        "namespace": "namespace",
+        "module_defn": "namespace",
+        "type_definition": fsharp_type_kind,
+        "declaration_expression": fsharp_let_kind,
+        "member_defn": "method",
+    },
+    namers={
+        "module_defn": named_child_name("identifier"),
+        "type_definition": fsharp_type_name,
+        "declaration_expression": fsharp_let_name,
+        "member_defn": fsharp_member_name,
+    },
+    attached=frozenset({"xml_doc", "line_comment", "block_comment"}),
+    flatten=frozenset({"type_extension_elements"}),
+    body=fsharp_body,
+)
+
 SPECS: dict[str, LanguageSpec] = {
     "haskell": _HASKELL,
     "ocaml": _OCAML,
     "ocaml_interface": replace(_OCAML, grammar=tree_sitter_ocaml.language_ocaml_interface),
     "elixir": _ELIXIR,
+    "fsharp": _FSHARP,
 }

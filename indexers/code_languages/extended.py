@@ -1,0 +1,114 @@
+"""CUDA and GLSL (C dialects), Solidity (contracts), PowerShell, and Starlark (Bazel's build
+language)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import tree_sitter_cuda
+import tree_sitter_glsl
+import tree_sitter_powershell
+import tree_sitter_solidity
+import tree_sitter_starlark
+from tree_sitter import Node
+
+from indexers.code_languages.base import (
+    LanguageSpec,
+    direct_members,
+    first_named,
+    named_child_name,
+    node_text,
+)
+from indexers.code_languages.mainstream import SPECS as MAINSTREAM
+
+_COMMENTS = frozenset({"comment", "line_comment", "block_comment"})
+
+# Solidity -------------------------------------------------------------------------------
+
+_SOLIDITY = LanguageSpec(
+    grammar=tree_sitter_solidity.language,
+    definitions={
+        "contract_declaration": "class",
+        "interface_declaration": "interface",
+        "library_declaration": "namespace",
+        "struct_declaration": "struct",
+        "enum_declaration": "enum",
+        "function_definition": "function",
+        "modifier_definition": "function",
+        "constructor_definition": "method",
+        "fallback_receive_definition": "method",
+        "event_definition": "type",
+        "error_declaration": "type",
+    },
+    namers={
+        "constructor_definition": lambda node: "constructor",
+        "fallback_receive_definition": lambda node: (
+            node_text(node).split("(", 1)[0].strip() or None
+        ),
+    },
+)
+
+
+# PowerShell -----------------------------------------------------------------------------
+
+_POWERSHELL = LanguageSpec(
+    grammar=tree_sitter_powershell.language,
+    definitions={
+        "function_statement": "function",  # `function` and `filter`
+        "class_statement": "class",
+        "enum_statement": "enum",
+        "class_method_definition": "method",
+    },
+    namers={
+        "function_statement": named_child_name("function_name"),
+        "class_statement": named_child_name("simple_name"),
+        "enum_statement": named_child_name("simple_name"),
+        "class_method_definition": named_child_name("simple_name"),
+    },
+    flatten=frozenset({"statement_list"}),
+    # A class holds its properties and methods as its own children.
+    body=direct_members("class_statement"),
+)
+
+
+# Starlark -------------------------------------------------------------------------------
+
+
+def _target_name(node: Node) -> Node | None:
+    """``cc_library(name = "lib", ...)``: the string given as ``name``."""
+    call = first_named(node, "call")
+    arguments = call.child_by_field_name("arguments") if call is not None else None
+    for argument in arguments.named_children if arguments is not None else ():
+        key = argument.child_by_field_name("name")
+        value = argument.child_by_field_name("value")
+        if argument.type == "keyword_argument" and key is not None and key.text == b"name":
+            return value if value is not None and value.type == "string" else None
+    return None
+
+
+def starlark_target_kind(node: Node) -> str | None:
+    """A rule call with a ``name`` declares a build target."""
+    return "target" if _target_name(node) is not None else None
+
+
+def starlark_target_name(node: Node) -> str | None:
+    name = _target_name(node)
+    return node_text(name).strip("\"'") or None if name is not None else None
+
+
+_STARLARK = LanguageSpec(
+    grammar=tree_sitter_starlark.language,
+    definitions={
+        "function_definition": "function",
+        "expression_statement": starlark_target_kind,
+    },
+    namers={"expression_statement": starlark_target_name},
+)
+
+SPECS: dict[str, LanguageSpec] = {
+    "cuda": replace(MAINSTREAM["cpp"], grammar=tree_sitter_cuda.language),
+    "glsl": replace(MAINSTREAM["c"], grammar=tree_sitter_glsl.language),
+    "solidity": _SOLIDITY,
+    "powershell": _POWERSHELL,
+    "starlark": _STARLARK,
+}
