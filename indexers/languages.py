@@ -88,12 +88,22 @@ EXTENSIONS: dict[str, str] = {
     ".bzl": "starlark",
     ".star": "starlark",
     ".bazel": "starlark",
+    ".gd": "gdscript",
+    ".f90": "fortran",
+    ".f95": "fortran",
+    ".f03": "fortran",
+    ".f08": "fortran",
+    ".mk": "make",
+    ".cmake": "cmake",
     ".r": "r",
 }
 
 #: Whole file names that say their language.
 FILENAMES: dict[str, str] = {
     "Makefile": "make",
+    "makefile": "make",
+    "GNUmakefile": "make",
+    "CMakeLists.txt": "cmake",
     "Dockerfile": "dockerfile",
     "Gemfile": "ruby",
     "Rakefile": "ruby",

@@ -1,4 +1,4 @@
-"""Code samples for the chunker tests: CUDA, GLSL, Solidity, PowerShell and Starlark.
+"""Code samples for the chunker tests: CUDA, GLSL, Solidity, PowerShell, GDScript and Fortran.
 
 Short realistic files, the definitions each must yield, and small cases of each grammar's quirks;
 `test_code_chunking` runs every parametrised test over them.
@@ -159,44 +159,95 @@ $deployer = [Deployer]::new($DefaultRegion)
 $deployer.Deploy($config.App)
 """
 
-STARLARK_SOURCE = r'''"""Build rules for the shop."""
 
-load("@rules_cc//cc:defs.bzl", "cc_library", "cc_test")
+GDSCRIPT_SOURCE = r"""extends CharacterBody2D
+class_name Player
 
-COPTS = ["-Wall", "-Werror"]
+## Emitted when health reaches zero.
+signal died
 
-# Compiles a library with the project's flags.
-def shop_library(name, srcs, deps = []):
-    cc_library(
-        name = name,
-        srcs = srcs,
-        copts = COPTS,
-        deps = deps,
-    )
+const MAX_HEALTH := 100
 
-def _version_impl(ctx):
-    out = ctx.actions.declare_file(ctx.label.name + ".txt")
-    ctx.actions.write(out, ctx.attr.version)
-    return [DefaultInfo(files = depset([out]))]
+@export var speed := 200.0
+var health := MAX_HEALTH
 
-version_file = rule(
-    implementation = _version_impl,
-    attrs = {"version": attr.string()},
-)
+func _ready() -> void:
+	health = MAX_HEALTH
+	print("player ready")
 
-cc_test(
-    name = "cart_test",
-    srcs = ["cart_test.cc"],
-    deps = [":cart"],
-)
-'''
+## Moves with the arrow keys.
+func _physics_process(delta: float) -> void:
+	var direction := Input.get_vector("left", "right", "up", "down")
+	velocity = direction * speed
+	move_and_slide()
+
+func take_damage(amount: int) -> void:
+	health -= amount
+	if health <= 0:
+		died.emit()
+
+static func spawn(parent: Node) -> Player:
+	var player := Player.new()
+	parent.add_child(player)
+	return player
+
+class Inventory:
+	var items: Array = []
+
+	func add(item) -> void:
+		items.append(item)
+
+enum State { IDLE, RUNNING, DEAD }
+"""
+
+FORTRAN_SOURCE = r"""! Geometry of simple shapes.
+module shapes
+  implicit none
+  private
+  public :: circle, area, describe
+
+  real, parameter :: pi = 3.14159265
+
+  !> A circle by its radius.
+  type :: circle
+    real :: radius
+  end type circle
+
+  interface area
+    module procedure circle_area
+  end interface area
+
+contains
+
+  pure real function circle_area(c)
+    type(circle), intent(in) :: c
+    circle_area = pi * c%radius**2
+  end function circle_area
+
+  subroutine describe(c)
+    type(circle), intent(in) :: c
+    print '(a, f8.3)', 'circle of area ', circle_area(c)
+  end subroutine describe
+
+end module shapes
+
+program main
+  use shapes
+  implicit none
+  type(circle) :: c
+  c = circle(2.0)
+  call describe(c)
+end program main
+"""
+
 
 SOURCES: dict[str, str] = {
     "cuda": CUDA_SOURCE,
     "glsl": GLSL_SOURCE,
     "solidity": SOLIDITY_SOURCE,
     "powershell": POWERSHELL_SOURCE,
-    "starlark": STARLARK_SOURCE,
+    "gdscript": GDSCRIPT_SOURCE,
+    "fortran": FORTRAN_SOURCE,
 }
 
 TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
@@ -214,11 +265,15 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
         ("enum", "Stage"),
         ("function", "Select-Large"),
     },
-    "starlark": {
-        ("function", "shop_library"),
-        ("function", "_version_impl"),
-        ("target", "cart_test"),
+    "gdscript": {
+        ("function", "Player._ready"),
+        ("function", "Player._physics_process"),
+        ("function", "Player.take_damage"),
+        ("function", "Player.spawn"),
+        ("class", "Player.Inventory"),
+        ("enum", "Player.State"),
     },
+    "fortran": {("namespace", "shapes"), ("function", "main")},
 }
 
 MEMBERS: dict[str, set[tuple[str, str]]] = {
@@ -237,7 +292,13 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
         ("function", "Math.min"),
     },
     "powershell": {("method", "Deployer.Deployer"), ("method", "Deployer.Deploy")},
-    "starlark": {("function", "shop_library")},
+    "gdscript": {("function", "Player.spawn")},
+    "fortran": {
+        ("struct", "shapes.circle"),
+        ("interface", "shapes.area"),
+        ("function", "shapes.circle_area"),
+        ("function", "shapes.describe"),
+    },
 }
 
 QUALIFIED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
@@ -256,11 +317,8 @@ QUALIFIED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
         "function Get-Item { 1 }\nfilter Keep-Odd { if ($_ % 2) { $_ } }\n",
         {("function", "Get-Item"), ("function", "Keep-Odd")},
     ),
-    (
-        "starlark",
-        'exports_files(["a.txt"])\n\ngenrule(\n    name = "gen",\n    cmd = "touch $@",\n)\n',
-        {("target", "gen")},
-    ),
+    ("gdscript", "extends Node\n\nfunc _init():\n\tpass\n", {("function", "_init")}),
+    ("fortran", "program demo\n  print *, 1\nend program demo\n", {("function", "demo")}),
 ]
 
 BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
@@ -286,7 +344,14 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
         "Holder.big",
     ),
     "powershell": ("function big {\n", "    $value{i} = Compute {i}\n", "}\n", "function", "big"),
-    "starlark": ("def big(n):\n", "    value{i} = compute({i}, n)\n", "", "function", "big"),
+    "gdscript": ("func big(n):\n", "\tvar value{i} = compute({i}, n)\n", "", "function", "big"),
+    "fortran": (
+        "subroutine big(n)\n",
+        "  value{i} = compute({i}, n)\n",
+        "end subroutine big\n",
+        "function",
+        "big",
+    ),
 }
 
 MODULE_ONLY: dict[str, str] = {
@@ -294,7 +359,8 @@ MODULE_ONLY: dict[str, str] = {
     "glsl": "#version 330 core\nin vec3 normal;\nout vec4 fragColor;\n",
     "solidity": '// SPDX-License-Identifier: MIT\npragma solidity ^0.8.20;\nimport "./A.sol";\n',
     "powershell": "Set-StrictMode -Version Latest\n$Region = 'eu-west-1'\nWrite-Host $Region\n",
-    "starlark": 'load("//:defs.bzl", "x")\n\nCOPTS = ["-Wall"]\n',
+    "gdscript": "extends Node\n\nconst LIMIT := 10\nvar names := []\n",
+    "fortran": "! Constants.\ninteger, parameter :: limit = 10\n",
 }
 
 NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {}

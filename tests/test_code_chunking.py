@@ -4,8 +4,10 @@ grammar (the samples of the later ones live in the ``code_samples_*`` modules)."
 from __future__ import annotations
 
 import ast
+import re
 from concurrent.futures import ThreadPoolExecutor
 
+import code_samples_build as build
 import code_samples_extended as extended
 import code_samples_functional as functional
 import code_samples_jvm_apple as jvm_apple
@@ -884,6 +886,7 @@ SOURCES: dict[str, str] = {
     **functional.SOURCES,
     **scripting.SOURCES,
     **extended.SOURCES,
+    **build.SOURCES,
 }
 
 #: Top-level definitions, each one whole chunk when the budget is generous.
@@ -969,6 +972,7 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
     **functional.TOP_LEVEL,
     **scripting.TOP_LEVEL,
     **extended.TOP_LEVEL,
+    **build.TOP_LEVEL,
 }
 
 #: Members that get chunks of their own once their container no longer fits.
@@ -1050,6 +1054,7 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
     **functional.MEMBERS,
     **scripting.MEMBERS,
     **extended.MEMBERS,
+    **build.MEMBERS,
 }
 
 
@@ -1084,6 +1089,10 @@ def test_every_language_has_a_sample() -> None:
         ("deploy/Deploy.ps1", "", "powershell"),
         ("tools/defs.bzl", "", "starlark"),
         ("app/BUILD", "", "starlark"),
+        ("scenes/player.gd", "", "gdscript"),
+        ("src/shapes.f90", "", "fortran"),
+        ("GNUmakefile", "", "make"),
+        ("CMakeLists.txt", "", "cmake"),
     ],
 )
 def test_file_names_reach_their_grammar(path: str, first_line: str, language: str) -> None:
@@ -1213,6 +1222,7 @@ def test_small_budget_gives_members_their_own_chunks(
         *functional.QUALIFIED,
         *scripting.QUALIFIED,
         *extended.QUALIFIED,
+        *build.QUALIFIED,
     ],
 )
 def test_qualified_symbols(
@@ -1288,6 +1298,7 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
     **functional.BIG_FUNCTIONS,
     **scripting.BIG_FUNCTIONS,
     **extended.BIG_FUNCTIONS,
+    **build.BIG_FUNCTIONS,
 }
 
 
@@ -1300,11 +1311,9 @@ def test_oversized_function_splits_at_statements(language: str, word_count: Toke
     pieces = [c for c in chunks if c.symbol == symbol]
     assert len(pieces) > 3 and all(c.kind == kind for c in pieces)
     assert "".join(c.text for c in pieces) in source
-    for c in pieces[1:]:
-        assert c.text.lstrip().startswith(
-            ("value", "const value", "let value", "int value", "auto value", "var value", "$value")
-            + ("val value", "local value", "my $value", "float value", "uint256 value")
-        ), c.text
+    for c in pieces[1:]:  # each later piece starts at a statement: `value3 = ...`, `let value3`
+        closing = c.text == footer  # a named end statement (`endfunction()`) may stand alone
+        assert closing or re.match(r"(?:[\w$]+[\s(])?\$?value\d", c.text.lstrip()), c.text
 
 
 def test_oversized_statement_splits_at_its_own_statements(word_count: TokenCounter) -> None:
@@ -1335,6 +1344,7 @@ MODULE_ONLY: dict[str, str] = {
     **functional.MODULE_ONLY,
     **scripting.MODULE_ONLY,
     **extended.MODULE_ONLY,
+    **build.MODULE_ONLY,
 }
 
 
@@ -1377,6 +1387,7 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
     **functional.NON_ASCII,
     **scripting.NON_ASCII,
     **extended.NON_ASCII,
+    **build.NON_ASCII,
 }
 
 

@@ -1,12 +1,16 @@
-"""CUDA and GLSL (C dialects), Solidity (contracts), PowerShell, and Starlark (Bazel's build
-language)."""
+"""CUDA and GLSL (C dialects), Solidity (contracts), PowerShell, GDScript and Fortran; the build
+languages Starlark (Bazel), Make and CMake."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import tree_sitter_cmake
 import tree_sitter_cuda
+import tree_sitter_fortran
+import tree_sitter_gdscript
 import tree_sitter_glsl
+import tree_sitter_make
 import tree_sitter_powershell
 import tree_sitter_solidity
 import tree_sitter_starlark
@@ -18,6 +22,7 @@ from indexers.code_languages.base import (
     first_named,
     named_child_name,
     node_text,
+    text_of,
 )
 from indexers.code_languages.mainstream import SPECS as MAINSTREAM
 
@@ -105,10 +110,102 @@ _STARLARK = LanguageSpec(
     namers={"expression_statement": starlark_target_name},
 )
 
+
+# GDScript -------------------------------------------------------------------------------
+
+_GDSCRIPT = LanguageSpec(
+    grammar=tree_sitter_gdscript.language,
+    definitions={
+        "function_definition": "function",
+        "constructor_definition": "function",
+        "class_definition": "class",
+        "enum_definition": "enum",
+    },
+    namers={"constructor_definition": lambda node: "_init"},
+    # `class_name Player` names the script's class: its functions read as Player's.
+    scoping=frozenset({"class_name_statement"}),
+)
+
+
+# Fortran --------------------------------------------------------------------------------
+
+_FORTRAN_HEADS = (
+    "module_statement",
+    "submodule_statement",
+    "program_statement",
+    "function_statement",
+    "subroutine_statement",
+    "interface_statement",
+    "derived_type_statement",
+)
+
+
+def fortran_name(node: Node) -> str | None:
+    """The name on a unit's opening statement: ``pure real function area(c)`` -> ``area``."""
+    head = first_named(node, *_FORTRAN_HEADS)
+    name = first_named(head, "name", "type_name") if head is not None else None
+    return text_of(name)
+
+
+_FORTRAN = LanguageSpec(
+    grammar=tree_sitter_fortran.language,
+    definitions={
+        "module": "namespace",
+        "submodule": "namespace",
+        "program": "function",
+        "function": "function",
+        "subroutine": "function",
+        "module_procedure": "function",
+        "interface": "interface",
+        "derived_type_definition": "struct",
+    },
+    namers=dict.fromkeys(
+        ("module", "submodule", "program", "function", "subroutine", "interface"), fortran_name
+    )
+    | {"derived_type_definition": fortran_name},
+    flatten=frozenset({"internal_procedures"}),
+    body=direct_members("module", "submodule"),
+)
+
+
+# Make and CMake -------------------------------------------------------------------------
+
+
+def make_rule_kind(node: Node) -> str | None:
+    """A rule is a target; ``.PHONY:`` and other special targets are settings."""
+    targets = first_named(node, "targets")
+    return "target" if targets is not None and not node_text(targets).startswith(".") else None
+
+
+_MAKE = LanguageSpec(
+    grammar=tree_sitter_make.language,
+    definitions={"rule": make_rule_kind, "define_directive": "function"},
+    namers={"rule": lambda node: node_text(first_named(node, "targets")).strip() or None},
+)
+
+
+def cmake_command_name(node: Node) -> str | None:
+    """``function(shop_add_test name)`` -> ``shop_add_test``."""
+    command = first_named(node, "function_command", "macro_command")
+    arguments = first_named(command, "argument_list") if command is not None else None
+    return text_of(first_named(arguments, "argument")) if arguments is not None else None
+
+
+_CMAKE = LanguageSpec(
+    grammar=tree_sitter_cmake.language,
+    definitions={"function_def": "function", "macro_def": "function"},
+    namers={"function_def": cmake_command_name, "macro_def": cmake_command_name},
+    attached=frozenset({"line_comment", "bracket_comment"}),
+)
+
 SPECS: dict[str, LanguageSpec] = {
     "cuda": replace(MAINSTREAM["cpp"], grammar=tree_sitter_cuda.language),
     "glsl": replace(MAINSTREAM["c"], grammar=tree_sitter_glsl.language),
     "solidity": _SOLIDITY,
     "powershell": _POWERSHELL,
     "starlark": _STARLARK,
+    "gdscript": _GDSCRIPT,
+    "fortran": _FORTRAN,
+    "make": _MAKE,
+    "cmake": _CMAKE,
 }
