@@ -95,6 +95,14 @@ EXTENSIONS: dict[str, str] = {
     ".f08": "fortran",
     ".mk": "make",
     ".cmake": "cmake",
+    ".odin": "odin",
+    ".v": "verilog",
+    ".vh": "verilog",
+    ".sv": "verilog",
+    ".svh": "verilog",
+    ".lisp": "commonlisp",
+    ".lsp": "commonlisp",
+    ".asd": "commonlisp",
     ".r": "r",
 }
 

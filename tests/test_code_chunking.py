@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import code_samples_build as build
 import code_samples_extended as extended
 import code_samples_functional as functional
+import code_samples_hardware_lisp as hardware_lisp
 import code_samples_jvm_apple as jvm_apple
 import code_samples_scripting as scripting
 import pytest
@@ -887,6 +888,7 @@ SOURCES: dict[str, str] = {
     **scripting.SOURCES,
     **extended.SOURCES,
     **build.SOURCES,
+    **hardware_lisp.SOURCES,
 }
 
 #: Top-level definitions, each one whole chunk when the budget is generous.
@@ -973,6 +975,7 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
     **scripting.TOP_LEVEL,
     **extended.TOP_LEVEL,
     **build.TOP_LEVEL,
+    **hardware_lisp.TOP_LEVEL,
 }
 
 #: Members that get chunks of their own once their container no longer fits.
@@ -1055,6 +1058,7 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
     **scripting.MEMBERS,
     **extended.MEMBERS,
     **build.MEMBERS,
+    **hardware_lisp.MEMBERS,
 }
 
 
@@ -1093,6 +1097,9 @@ def test_every_language_has_a_sample() -> None:
         ("src/shapes.f90", "", "fortran"),
         ("GNUmakefile", "", "make"),
         ("CMakeLists.txt", "", "cmake"),
+        ("src/shop.odin", "", "odin"),
+        ("rtl/counter.sv", "", "verilog"),
+        ("src/cart.lisp", "", "commonlisp"),
     ],
 )
 def test_file_names_reach_their_grammar(path: str, first_line: str, language: str) -> None:
@@ -1223,6 +1230,7 @@ def test_small_budget_gives_members_their_own_chunks(
         *scripting.QUALIFIED,
         *extended.QUALIFIED,
         *build.QUALIFIED,
+        *hardware_lisp.QUALIFIED,
     ],
 )
 def test_qualified_symbols(
@@ -1299,6 +1307,7 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
     **scripting.BIG_FUNCTIONS,
     **extended.BIG_FUNCTIONS,
     **build.BIG_FUNCTIONS,
+    **hardware_lisp.BIG_FUNCTIONS,
 }
 
 
@@ -1313,7 +1322,7 @@ def test_oversized_function_splits_at_statements(language: str, word_count: Toke
     assert "".join(c.text for c in pieces) in source
     for c in pieces[1:]:  # each later piece starts at a statement: `value3 = ...`, `let value3`
         closing = c.text == footer  # a named end statement (`endfunction()`) may stand alone
-        assert closing or re.match(r"(?:[\w$]+[\s(])?\$?value\d", c.text.lstrip()), c.text
+        assert closing or re.match(r"\(?(?:[\w$]+[\s(])?\$?value\d", c.text.lstrip()), c.text
 
 
 def test_oversized_statement_splits_at_its_own_statements(word_count: TokenCounter) -> None:
@@ -1345,6 +1354,7 @@ MODULE_ONLY: dict[str, str] = {
     **scripting.MODULE_ONLY,
     **extended.MODULE_ONLY,
     **build.MODULE_ONLY,
+    **hardware_lisp.MODULE_ONLY,
 }
 
 
@@ -1388,6 +1398,7 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
     **scripting.NON_ASCII,
     **extended.NON_ASCII,
     **build.NON_ASCII,
+    **hardware_lisp.NON_ASCII,
 }
 
 

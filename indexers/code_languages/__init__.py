@@ -8,7 +8,14 @@ to the segmenter. One module per family of languages.
 
 from __future__ import annotations
 
-from indexers.code_languages import extended, functional, jvm_apple, mainstream, scripting
+from indexers.code_languages import (
+    extended,
+    functional,
+    hardware_lisp,
+    jvm_apple,
+    mainstream,
+    scripting,
+)
 from indexers.code_languages.base import LanguageSpec, clean_name, field_name, node_text
 
 #: Language name (as :mod:`indexers.languages` detects it) -> how to read its tree.
@@ -18,6 +25,7 @@ SPECS: dict[str, LanguageSpec] = {
     **functional.SPECS,
     **scripting.SPECS,
     **extended.SPECS,
+    **hardware_lisp.SPECS,
 }
 
 __all__ = ["SPECS", "LanguageSpec", "clean_name", "field_name", "node_text"]
