@@ -85,6 +85,10 @@ def _qualify(prefix: str | None, name: str | None) -> str | None:
     return f"{prefix}.{name}"
 
 
+def _multiline(node: Node) -> bool:
+    return node.start_point.row < node.end_point.row
+
+
 def _size(node: Node) -> int:
     return node.end_byte - node.start_byte
 
@@ -243,16 +247,14 @@ class _Document:
         if kind in CONTAINER_KINDS:
             build = partial(self.member_segments, definition, item, end)
         else:
-            # Units from inside the definition, so leading comments (and signatures) stay
-            # with its first line: a one-line unit there (a name, modifiers) is no cut. Later
-            # clauses of the same definition are units of their own.
+            # Units from inside the definition, so leading comments stay with the signature.
             node = definition.node
-            units = [
-                unit
-                for unit in self.units(node)
-                if unit.start_byte > node.start_byte or unit.start_point.row < unit.end_point.row
-            ]
-            units += [n for n in item.nodes if n.start_byte >= node.end_byte]
+            units = self.units(node)
+            if self.spec.clauses:
+                # A type signature or `@spec` leads the first clause: no cut at its name (a
+                # one-line unit where the clause starts); later clauses are units of their own.
+                units = [u for u in units if u.start_byte > node.start_byte or _multiline(u)]
+                units += [n for n in item.nodes if n.start_byte >= node.end_byte]
             build = partial(self.statement_segments, units, item.start, end, kind, symbol)
         return self.segment(item.start, end, kind, symbol, False, build)
 
