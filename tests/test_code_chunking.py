@@ -8,6 +8,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import code_samples_build as build
+import code_samples_dialects as dialects
 import code_samples_extended as extended
 import code_samples_functional as functional
 import code_samples_hardware_lisp as hardware_lisp
@@ -889,6 +890,7 @@ SOURCES: dict[str, str] = {
     **extended.SOURCES,
     **build.SOURCES,
     **hardware_lisp.SOURCES,
+    **dialects.SOURCES,
 }
 
 #: Top-level definitions, each one whole chunk when the budget is generous.
@@ -976,6 +978,7 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
     **extended.TOP_LEVEL,
     **build.TOP_LEVEL,
     **hardware_lisp.TOP_LEVEL,
+    **dialects.TOP_LEVEL,
 }
 
 #: Members that get chunks of their own once their container no longer fits.
@@ -1059,6 +1062,7 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
     **extended.MEMBERS,
     **build.MEMBERS,
     **hardware_lisp.MEMBERS,
+    **dialects.MEMBERS,
 }
 
 
@@ -1100,6 +1104,9 @@ def test_every_language_has_a_sample() -> None:
         ("src/shop.odin", "", "odin"),
         ("rtl/counter.sv", "", "verilog"),
         ("src/cart.lisp", "", "commonlisp"),
+        ("src/Cart.luau", "", "luau"),
+        ("shaders/lit.hlsl", "", "hlsl"),
+        ("blink/blink.ino", "", "arduino"),
     ],
 )
 def test_file_names_reach_their_grammar(path: str, first_line: str, language: str) -> None:
@@ -1231,6 +1238,7 @@ def test_small_budget_gives_members_their_own_chunks(
         *extended.QUALIFIED,
         *build.QUALIFIED,
         *hardware_lisp.QUALIFIED,
+        *dialects.QUALIFIED,
     ],
 )
 def test_qualified_symbols(
@@ -1308,6 +1316,7 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
     **extended.BIG_FUNCTIONS,
     **build.BIG_FUNCTIONS,
     **hardware_lisp.BIG_FUNCTIONS,
+    **dialects.BIG_FUNCTIONS,
 }
 
 
@@ -1355,6 +1364,7 @@ MODULE_ONLY: dict[str, str] = {
     **extended.MODULE_ONLY,
     **build.MODULE_ONLY,
     **hardware_lisp.MODULE_ONLY,
+    **dialects.MODULE_ONLY,
 }
 
 
@@ -1399,6 +1409,7 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
     **extended.NON_ASCII,
     **build.NON_ASCII,
     **hardware_lisp.NON_ASCII,
+    **dialects.NON_ASCII,
 }
 
 

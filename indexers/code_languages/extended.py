@@ -1,15 +1,17 @@
-"""CUDA and GLSL (C dialects), Solidity (contracts), PowerShell, GDScript and Fortran; the build
-languages Starlark (Bazel), Make and CMake."""
+"""CUDA, HLSL, Arduino and GLSL (C and C++ dialects), Solidity (contracts), PowerShell,
+GDScript and Fortran; the build languages Starlark (Bazel), Make and CMake."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import tree_sitter_arduino
 import tree_sitter_cmake
 import tree_sitter_cuda
 import tree_sitter_fortran
 import tree_sitter_gdscript
 import tree_sitter_glsl
+import tree_sitter_hlsl
 import tree_sitter_make
 import tree_sitter_powershell
 import tree_sitter_solidity
@@ -200,6 +202,8 @@ _CMAKE = LanguageSpec(
 
 SPECS: dict[str, LanguageSpec] = {
     "cuda": replace(MAINSTREAM["cpp"], grammar=tree_sitter_cuda.language),
+    "hlsl": replace(MAINSTREAM["cpp"], grammar=tree_sitter_hlsl.language),
+    "arduino": replace(MAINSTREAM["cpp"], grammar=tree_sitter_arduino.language),
     "glsl": replace(MAINSTREAM["c"], grammar=tree_sitter_glsl.language),
     "solidity": _SOLIDITY,
     "powershell": _POWERSHELL,

@@ -1,12 +1,14 @@
-"""Lua, Perl, Julia and Zig; SQL schemas and HCL (Terraform) configuration."""
+"""Lua and Luau, Perl, Julia and Zig; SQL schemas and HCL (Terraform) configuration."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import tree_sitter_hcl
 import tree_sitter_julia
 import tree_sitter_lua
+import tree_sitter_luau
 import tree_sitter_perl
 import tree_sitter_sql
 import tree_sitter_zig
@@ -237,6 +239,12 @@ _HCL = LanguageSpec(
 
 SPECS: dict[str, LanguageSpec] = {
     "lua": _LUA,
+    # Roblox's typed Lua: Lua's definitions, and `type` aliases.
+    "luau": replace(
+        _LUA,
+        grammar=tree_sitter_luau.language,
+        definitions={**_LUA.definitions, "type_definition": "type"},
+    ),
     "perl": _PERL,
     "julia": _JULIA,
     "zig": _ZIG,
