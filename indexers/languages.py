@@ -107,6 +107,11 @@ EXTENSIONS: dict[str, str] = {
     ".lisp": "commonlisp",
     ".lsp": "commonlisp",
     ".asd": "commonlisp",
+    ".adb": "ada",
+    ".ads": "ada",
+    ".pas": "pascal",
+    ".dpr": "pascal",
+    ".lpr": "pascal",
     ".r": "r",
 }
 

@@ -13,6 +13,7 @@ import code_samples_extended as extended
 import code_samples_functional as functional
 import code_samples_hardware_lisp as hardware_lisp
 import code_samples_jvm_apple as jvm_apple
+import code_samples_pascal_ada as pascal_ada
 import code_samples_scripting as scripting
 import pytest
 
@@ -891,6 +892,7 @@ SOURCES: dict[str, str] = {
     **build.SOURCES,
     **hardware_lisp.SOURCES,
     **dialects.SOURCES,
+    **pascal_ada.SOURCES,
 }
 
 #: Top-level definitions, each one whole chunk when the budget is generous.
@@ -979,6 +981,7 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
     **build.TOP_LEVEL,
     **hardware_lisp.TOP_LEVEL,
     **dialects.TOP_LEVEL,
+    **pascal_ada.TOP_LEVEL,
 }
 
 #: Members that get chunks of their own once their container no longer fits.
@@ -1063,6 +1066,7 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
     **build.MEMBERS,
     **hardware_lisp.MEMBERS,
     **dialects.MEMBERS,
+    **pascal_ada.MEMBERS,
 }
 
 
@@ -1107,6 +1111,8 @@ def test_every_language_has_a_sample() -> None:
         ("src/Cart.luau", "", "luau"),
         ("shaders/lit.hlsl", "", "hlsl"),
         ("blink/blink.ino", "", "arduino"),
+        ("src/carts.adb", "", "ada"),
+        ("src/Carts.pas", "", "pascal"),
     ],
 )
 def test_file_names_reach_their_grammar(path: str, first_line: str, language: str) -> None:
@@ -1239,6 +1245,7 @@ def test_small_budget_gives_members_their_own_chunks(
         *build.QUALIFIED,
         *hardware_lisp.QUALIFIED,
         *dialects.QUALIFIED,
+        *pascal_ada.QUALIFIED,
     ],
 )
 def test_qualified_symbols(
@@ -1317,6 +1324,7 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
     **build.BIG_FUNCTIONS,
     **hardware_lisp.BIG_FUNCTIONS,
     **dialects.BIG_FUNCTIONS,
+    **pascal_ada.BIG_FUNCTIONS,
 }
 
 
@@ -1365,6 +1373,7 @@ MODULE_ONLY: dict[str, str] = {
     **build.MODULE_ONLY,
     **hardware_lisp.MODULE_ONLY,
     **dialects.MODULE_ONLY,
+    **pascal_ada.MODULE_ONLY,
 }
 
 
@@ -1410,6 +1419,7 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
     **build.NON_ASCII,
     **hardware_lisp.NON_ASCII,
     **dialects.NON_ASCII,
+    **pascal_ada.NON_ASCII,
 }
 
 

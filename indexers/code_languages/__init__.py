@@ -14,6 +14,7 @@ from indexers.code_languages import (
     hardware_lisp,
     jvm_apple,
     mainstream,
+    pascal_ada,
     scripting,
 )
 from indexers.code_languages.base import LanguageSpec, clean_name, field_name, node_text
@@ -26,6 +27,7 @@ SPECS: dict[str, LanguageSpec] = {
     **scripting.SPECS,
     **extended.SPECS,
     **hardware_lisp.SPECS,
+    **pascal_ada.SPECS,
 }
 
 __all__ = ["SPECS", "LanguageSpec", "clean_name", "field_name", "node_text"]
