@@ -104,6 +104,8 @@ EXTENSIONS: dict[str, str] = {
     ".vh": "verilog",
     ".sv": "verilog",
     ".svh": "verilog",
+    ".vhd": "vhdl",
+    ".vhdl": "vhdl",
     ".lisp": "commonlisp",
     ".lsp": "commonlisp",
     ".asd": "commonlisp",

@@ -1,4 +1,4 @@
-"""Code samples for the chunker tests: Odin, Verilog and Common Lisp.
+"""Code samples for the chunker tests: Odin, Verilog, VHDL and Common Lisp.
 
 Short realistic files, the definitions each must yield, and small cases of each grammar's quirks;
 `test_code_chunking` runs every parametrised test over them.
@@ -140,10 +140,49 @@ COMMONLISP_SOURCE = r""";;;; cart.lisp - shopping carts.
 """
 
 
+VHDL_SOURCE = r"""-- Synchronous counter with enable.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+
+entity counter is
+  generic (WIDTH : positive := 8);
+  port (
+    clk    : in  std_logic;
+    enable : in  std_logic;
+    count  : out unsigned(WIDTH - 1 downto 0)
+  );
+end entity counter;
+
+architecture rtl of counter is
+  signal value : unsigned(WIDTH - 1 downto 0) := (others => '0');
+
+  -- Next value, wrapping at the top.
+  function next_value(v : unsigned) return unsigned is
+  begin
+    return v + 1;
+  end function;
+begin
+  process (clk)
+  begin
+    if rising_edge(clk) and enable = '1' then
+      value <= next_value(value);
+    end if;
+  end process;
+
+  count <= value;
+end architecture rtl;
+
+package counter_util is
+  procedure clear(signal s : out unsigned);
+end package counter_util;
+"""
+
 SOURCES: dict[str, str] = {
     "odin": ODIN_SOURCE,
     "verilog": VERILOG_SOURCE,
     "commonlisp": COMMONLISP_SOURCE,
+    "vhdl": VHDL_SOURCE,
 }
 
 TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
@@ -166,12 +205,14 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
         ("function", "with-cart"),
         ("method", "describe-cart"),
     },
+    "vhdl": {("interface", "counter"), ("impl", "counter"), ("namespace", "counter_util")},
 }
 
 MEMBERS: dict[str, set[tuple[str, str]]] = {
     "odin": {("function", "add_item")},
     "verilog": {("method", "counter.next_value"), ("method", "counter.clear")},
     "commonlisp": {("function", "total")},
+    "vhdl": {("method", "counter.next_value")},
 }
 
 QUALIFIED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
@@ -187,6 +228,12 @@ QUALIFIED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
         "(defmacro when-let ((var form) &body body)\n  `(let ((,var ,form)) (when ,var ,@body)))\n"
         "(define-condition shop-error (error) ())\n",
         {("function", "when-let"), ("class", "shop-error")},
+    ),
+    (
+        "vhdl",
+        "package body util is\n  procedure reset(signal s : out integer) is\n  begin\n"
+        "    s <= 0;\n  end procedure;\nend package body util;\n",
+        {("namespace", "util"), ("function", "util.reset")},
     ),
 ]
 
@@ -212,12 +259,20 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
         "function",
         "big",
     ),
+    "vhdl": (
+        "package body big_util is\n  procedure big(n : integer) is\n  begin\n",
+        "    value{i} := compute({i}, n);\n",
+        "  end procedure;\nend package body big_util;\n",
+        "function",
+        "big_util.big",
+    ),
 }
 
 MODULE_ONLY: dict[str, str] = {
     "odin": 'package shop\n\nimport "core:fmt"\n\nMAX_ITEMS :: 50\n',
     "verilog": "`timescale 1ns / 1ps\n`define WIDTH 8\n",
     "commonlisp": "(in-package :shop)\n(defparameter *limit* 10)\n",
+    "vhdl": "library ieee;\nuse ieee.std_logic_1164.all;\n",
 }
 
 NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {}

@@ -1107,6 +1107,7 @@ def test_every_language_has_a_sample() -> None:
         ("CMakeLists.txt", "", "cmake"),
         ("src/shop.odin", "", "odin"),
         ("rtl/counter.sv", "", "verilog"),
+        ("rtl/counter.vhd", "", "vhdl"),
         ("src/cart.lisp", "", "commonlisp"),
         ("src/Cart.luau", "", "luau"),
         ("shaders/lit.hlsl", "", "hlsl"),

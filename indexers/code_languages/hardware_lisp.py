@@ -1,10 +1,12 @@
-"""Odin, Verilog (hardware modules, functions and tasks) and Common Lisp (forms that define)."""
+"""Odin, Verilog and VHDL (hardware units with their functions), and Common Lisp (forms that
+define)."""
 
 from __future__ import annotations
 
 import tree_sitter_commonlisp
 import tree_sitter_odin
 import tree_sitter_verilog
+import tree_sitter_vhdl
 from tree_sitter import Node
 
 from indexers.code_languages.base import (
@@ -80,6 +82,50 @@ _VERILOG = LanguageSpec(
 )
 
 
+# VHDL -----------------------------------------------------------------------------------
+
+_VHDL_BODIES = {
+    "architecture_definition": "architecture_head",
+    "package_declaration": "package_declaration_body",
+    "package_definition": "package_definition_body",
+}
+
+
+def vhdl_subprogram_name(node: Node) -> str | None:
+    specification = first_named(node, "function_specification", "procedure_specification")
+    if specification is None:
+        return None
+    name = specification.child_by_field_name("function")
+    return text_of(name or specification.child_by_field_name("procedure"))
+
+
+_VHDL = LanguageSpec(
+    grammar=tree_sitter_vhdl.language,
+    definitions={
+        "entity_declaration": "interface",
+        # An architecture implements its entity: named after it, as Rust's `impl` is.
+        "architecture_definition": "impl",
+        "package_declaration": "namespace",
+        "package_definition": "namespace",
+        "subprogram_definition": "function",
+        "subprogram_declaration": "function",
+    },
+    namers={
+        "entity_declaration": lambda node: text_of(node.child_by_field_name("entity")),
+        "architecture_definition": lambda node: text_of(node.child_by_field_name("entity")),
+        "package_declaration": lambda node: text_of(node.child_by_field_name("package")),
+        "package_definition": lambda node: text_of(node.child_by_field_name("package")),
+        "subprogram_definition": vhdl_subprogram_name,
+        "subprogram_declaration": vhdl_subprogram_name,
+    },
+    attached=frozenset({"line_comment", "block_comment"}),
+    flatten=frozenset({"design_unit"}),
+    body=lambda node: (
+        first_named(node, _VHDL_BODIES[node.type]) if node.type in _VHDL_BODIES else None
+    ),
+)
+
+
 # Common Lisp ----------------------------------------------------------------------------
 
 _LISP_TYPES = {"defclass": "class", "defstruct": "struct", "define-condition": "class"}
@@ -122,5 +168,6 @@ _COMMONLISP = LanguageSpec(
 SPECS: dict[str, LanguageSpec] = {
     "odin": _ODIN,
     "verilog": _VERILOG,
+    "vhdl": _VHDL,
     "commonlisp": _COMMONLISP,
 }
