@@ -74,6 +74,7 @@ EXTENSIONS: dict[str, str] = {
     ".tf": "hcl",
     ".tfvars": "hcl",
     ".hcl": "hcl",
+    ".bicep": "bicep",
     ".fs": "fsharp",
     ".fsx": "fsharp",
     ".cu": "cuda",

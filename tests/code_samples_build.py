@@ -1,4 +1,5 @@
-"""Code samples for the chunker tests: the build languages Starlark (Bazel), Make and CMake.
+"""Code samples for the chunker tests: the build languages Starlark (Bazel), Make and CMake,
+and Bicep (Azure infrastructure).
 
 Short realistic files, the definitions each must yield, and small cases of each grammar's quirks;
 `test_code_chunking` runs every parametrised test over them.
@@ -95,10 +96,46 @@ if(SHOP_BUILD_TESTS)
 endif()
 """
 
+BICEP_SOURCE = r"""// Storage and network for the shop.
+targetScope = 'resourceGroup'
+
+@description('Where to deploy.')
+param location string = resourceGroup().location
+
+@allowed(['dev', 'prod'])
+param stage string = 'dev'
+
+var prefix = 'shop${stage}'
+
+type skuName = 'Standard_LRS' | 'Premium_LRS'
+
+func storageName(base string) string => toLower('${base}store')
+
+// The account holding product images.
+resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {
+  name: storageName(prefix)
+  location: location
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+}
+
+module network './network.bicep' = {
+  name: '${prefix}-network'
+  params: {
+    location: location
+  }
+}
+
+output storageId string = storage.id
+"""
+
 SOURCES: dict[str, str] = {
     "starlark": STARLARK_SOURCE,
     "make": MAKE_SOURCE,
     "cmake": CMAKE_SOURCE,
+    "bicep": BICEP_SOURCE,
 }
 
 TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
@@ -117,12 +154,19 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
         ("target", "clean"),
     },
     "cmake": {("function", "shop_add_test"), ("function", "shop_warnings")},
+    "bicep": {
+        ("type", "skuName"),
+        ("function", "storageName"),
+        ("block", "resource.storage"),
+        ("block", "module.network"),
+    },
 }
 
 MEMBERS: dict[str, set[tuple[str, str]]] = {
     "starlark": {("function", "shop_library")},
     "make": {("target", "install")},
     "cmake": {("function", "shop_add_test")},
+    "bicep": {("block", "resource.storage")},
 }
 
 QUALIFIED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
@@ -133,18 +177,33 @@ QUALIFIED: list[tuple[str, str, set[tuple[str, str | None]]]] = [
     ),
     ("make", "all: a b\n.PHONY: all\n", {("target", "all")}),
     ("cmake", "macro(m)\nendmacro()\n", {("function", "m")}),
+    (
+        "bicep",
+        "resource vnet 'Microsoft.Network/virtualNetworks@2023-05-01' existing = {\n"
+        "  name: 'main'\n}\nparam tags object = {}\n",
+        {("block", "resource.vnet")},
+    ),
 ]
 
 BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
     "starlark": ("def big(n):\n", "    value{i} = compute({i}, n)\n", "", "function", "big"),
     "make": ("big:\n", "\tvalue{i} --step {i}\n", "", "target", "big"),
     "cmake": ("function(big n)\n", "  set(value{i} {i})\n", "endfunction()\n", "function", "big"),
+    "bicep": (
+        "resource big 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n",
+        "  value{i}: compute({i})\n",
+        "}\n",
+        "block",
+        "resource.big",
+    ),
 }
 
 MODULE_ONLY: dict[str, str] = {
     "starlark": 'load("//:defs.bzl", "x")\n\nCOPTS = ["-Wall"]\n',
     "make": "CC := gcc\nCFLAGS = -O2\n.PHONY: all\n",
     "cmake": "cmake_minimum_required(VERSION 3.20)\nproject(shop)\nadd_library(shop a.cc)\n",
+    "bicep": "param location string = 'westeurope'\nvar prefix = 'shop'\n"
+    "output name string = prefix\n",
 }
 
 NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {}

@@ -1094,6 +1094,7 @@ def test_every_language_has_a_sample() -> None:
         ("clap.zig", "", "zig"),
         ("db/schema.sql", "", "sql"),
         ("infra/main.tf", "", "hcl"),
+        ("infra/main.bicep", "", "bicep"),
         ("src/Cart.fs", "", "fsharp"),
         ("kernels/add.cu", "", "cuda"),
         ("shaders/light.frag", "", "glsl"),

@@ -1,10 +1,11 @@
-"""Lua and Luau, Perl, Julia and Zig; SQL schemas and HCL (Terraform) configuration."""
+"""Lua and Luau, Perl, Julia and Zig; SQL schemas, HCL (Terraform) and Bicep configuration."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
+import tree_sitter_bicep
 import tree_sitter_hcl
 import tree_sitter_julia
 import tree_sitter_lua
@@ -237,6 +238,33 @@ _HCL = LanguageSpec(
     flatten=frozenset({"body"}),
 )
 
+
+# Bicep ----------------------------------------------------------------------------------
+
+
+def bicep_block_name(node: Node) -> str | None:
+    """``resource storage '...' = {`` -> ``resource.storage``, like HCL's blocks."""
+    keyword = node.type.removesuffix("_declaration")
+    name = first_named(node, "identifier")
+    return f"{keyword}.{node_text(name)}" if name is not None else None
+
+
+_BICEP = LanguageSpec(
+    grammar=tree_sitter_bicep.language,
+    definitions={
+        "resource_declaration": "block",
+        "module_declaration": "block",
+        "user_defined_function": "function",
+        "type_declaration": "type",
+    },
+    namers={
+        "resource_declaration": bicep_block_name,
+        "module_declaration": bicep_block_name,
+        "type_declaration": named_child_name("identifier"),
+    },
+    attached=frozenset({"comment", "decorators"}),
+)
+
 SPECS: dict[str, LanguageSpec] = {
     "lua": _LUA,
     # Roblox's typed Lua: Lua's definitions, and `type` aliases.
@@ -250,4 +278,5 @@ SPECS: dict[str, LanguageSpec] = {
     "zig": _ZIG,
     "sql": _SQL,
     "hcl": _HCL,
+    "bicep": _BICEP,
 }
