@@ -9,7 +9,7 @@ from indexers.chunk import Chunk, TokenCounter
 from indexers.packing import Packer, Segment, check_partition, to_chunks
 
 #: Bump when chunk boundaries or metadata change, so indexes built by older chunkers re-chunk.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 Segmenter = Callable[[str], list[Segment]]
 

@@ -1,15 +1,10 @@
-"""Per-language tables for the code segmenter: which tree-sitter nodes are definitions.
-
-Node types were read off the installed grammar packages (tree-sitter 0.26 bindings). Each
-language is data: a map from definition node type to its kind (or to a function deciding the
-kind), optional name extractors, and the node types that are transparent to the segmenter.
-"""
+"""The first thirteen languages: Python, JavaScript/TypeScript, Go, Rust, Java, the C family,
+C#, Ruby, PHP and Bash."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import tree_sitter_bash
 import tree_sitter_c
@@ -25,56 +20,16 @@ import tree_sitter_rust
 import tree_sitter_typescript
 from tree_sitter import Node
 
-#: A definition's kind, or a function returning it (``None``: not a definition after all).
-KindRule = str | Callable[[Node], str | None]
-Namer = Callable[[Node], str | None]
-
-
-@dataclass(frozen=True)
-class LanguageSpec:
-    """How to read one grammar's tree.
-
-    ``wrappers`` are transparent (decorators, ``export``, ``template<>``): the definition is the
-    first child that is one, the segment covers the wrapper. ``attached`` nodes (comments,
-    decorators) directly above a definition join its segment. ``flatten`` nodes are read as if
-    their children were siblings (``#ifdef`` blocks, ``extern "C" {}``). ``scoping`` nodes
-    without a body qualify every definition after them (C# ``namespace X;``).
-    """
-
-    grammar: Callable[[], object]
-    definitions: Mapping[str, KindRule]
-    namers: Mapping[str, Namer] = field(default_factory=dict)
-    wrappers: frozenset[str] = frozenset()
-    attached: frozenset[str] = frozenset({"comment"})
-    flatten: frozenset[str] = frozenset()
-    scoping: frozenset[str] = frozenset()
-
-
-_GENERIC_ARGUMENTS = re.compile(r"<[^<>]*>")
-
-
-def clean_name(text: str) -> str:
-    """``ns::Vec<T>`` -> ``ns.Vec``; ``App\\Models`` -> ``App.Models``; quotes dropped."""
-    name = "".join(text.split()).strip("\"'`")
-    if "operator" not in name:  # operator< and friends are names, not generic arguments
-        while (stripped := _GENERIC_ARGUMENTS.sub("", name)) != name:
-            name = stripped
-    return name.replace("::", ".").replace("\\", ".").strip(".")
-
-
-def node_text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
-
-
-def field_name(node: Node) -> str | None:
-    name = node.child_by_field_name("name")
-    return (clean_name(node_text(name)) or None) if name is not None else None
-
-
-def _with_body(kind: str) -> KindRule:
-    """Forward declarations (``struct S;``, ``mod m;``) are not definitions."""
-    return lambda node: kind if node.child_by_field_name("body") is not None else None
-
+from indexers.code_languages.base import (
+    KindRule,
+    LanguageSpec,
+    Namer,
+    clean_name,
+    field_name,
+    first_named,
+    node_text,
+    with_body,
+)
 
 # C and C++ ------------------------------------------------------------------------------
 
@@ -115,18 +70,18 @@ def c_typedef_kind(node: Node) -> str | None:
     return _C_TYPE_KINDS.get(target.type)
 
 
-_C_DEFINITIONS: dict[str, KindRule] = {
+C_DEFINITIONS: dict[str, KindRule] = {
     "function_definition": "function",
-    "struct_specifier": _with_body("struct"),
-    "union_specifier": _with_body("struct"),
-    "enum_specifier": _with_body("enum"),
+    "struct_specifier": with_body("struct"),
+    "union_specifier": with_body("struct"),
+    "enum_specifier": with_body("enum"),
     "type_definition": c_typedef_kind,
 }
-_C_NAMERS: dict[str, Namer] = {
+C_NAMERS: dict[str, Namer] = {
     "function_definition": c_declarator_name,
     "type_definition": c_declarator_name,
 }
-_PREPROCESSOR_BLOCKS = frozenset({"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif"})
+PREPROCESSOR_BLOCKS = frozenset({"preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif"})
 
 
 # Go -------------------------------------------------------------------------------------
@@ -134,12 +89,8 @@ _PREPROCESSOR_BLOCKS = frozenset({"preproc_if", "preproc_ifdef", "preproc_else",
 _GO_TYPE_KINDS = {"struct_type": "struct", "interface_type": "interface"}
 
 
-def _first_named(node: Node, *types: str) -> Node | None:
-    return next((child for child in node.named_children if child.type in types), None)
-
-
 def go_type_kind(node: Node) -> str | None:
-    spec = _first_named(node, "type_spec", "type_alias")
+    spec = first_named(node, "type_spec", "type_alias")
     if spec is None:
         return None
     target = spec.child_by_field_name("type")
@@ -147,7 +98,7 @@ def go_type_kind(node: Node) -> str | None:
 
 
 def go_type_name(node: Node) -> str | None:
-    spec = _first_named(node, "type_spec", "type_alias")
+    spec = first_named(node, "type_spec", "type_alias")
     return field_name(spec) if spec is not None else None
 
 
@@ -155,7 +106,7 @@ def go_method_name(node: Node) -> str | None:
     """``func (s *List[T]) Push()`` -> ``List.Push``."""
     name = field_name(node)
     receiver = node.child_by_field_name("receiver")
-    parameter = _first_named(receiver, "parameter_declaration") if receiver else None
+    parameter = first_named(receiver, "parameter_declaration") if receiver else None
     target = parameter.child_by_field_name("type") if parameter else None
     match = re.search(r"\w+", node_text(target)) if target is not None else None
     return f"{match.group()}.{name}" if match and name else name
@@ -178,7 +129,7 @@ _FUNCTION_VALUES = frozenset(
 
 
 def _declarator_value(node: Node) -> tuple[Node | None, Node | None]:
-    declarator = _first_named(node, "variable_declarator")
+    declarator = first_named(node, "variable_declarator")
     value = declarator.child_by_field_name("value") if declarator else None
     return declarator, value
 
@@ -270,7 +221,7 @@ SPECS: dict[str, LanguageSpec] = {
             "trait_item": "trait",
             "impl_item": "impl",
             "type_item": "type",
-            "mod_item": _with_body("namespace"),
+            "mod_item": with_body("namespace"),
         },
         namers={"impl_item": rust_impl_name},
         attached=frozenset({"line_comment", "block_comment", "attribute_item"}),
@@ -292,20 +243,20 @@ SPECS: dict[str, LanguageSpec] = {
     ),
     "c": LanguageSpec(
         grammar=tree_sitter_c.language,
-        definitions=_C_DEFINITIONS,
-        namers=_C_NAMERS,
-        flatten=_PREPROCESSOR_BLOCKS,
+        definitions=C_DEFINITIONS,
+        namers=C_NAMERS,
+        flatten=PREPROCESSOR_BLOCKS,
     ),
     "cpp": LanguageSpec(
         grammar=tree_sitter_cpp.language,
         definitions={
-            **_C_DEFINITIONS,
-            "class_specifier": _with_body("class"),
+            **C_DEFINITIONS,
+            "class_specifier": with_body("class"),
             "namespace_definition": "namespace",
         },
-        namers=_C_NAMERS,
+        namers=C_NAMERS,
         wrappers=frozenset({"template_declaration"}),
-        flatten=_PREPROCESSOR_BLOCKS | {"linkage_specification", "declaration_list"},
+        flatten=PREPROCESSOR_BLOCKS | {"linkage_specification", "declaration_list"},
     ),
     "csharp": LanguageSpec(
         grammar=tree_sitter_c_sharp.language,
