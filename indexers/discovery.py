@@ -21,6 +21,7 @@ from pathspec import GitIgnoreSpec
 
 from indexers.chunk import bytes_hash
 from indexers.decoding import decode, looks_binary
+from indexers.ignore_rules import compile_rules
 from indexers.languages import detect_language
 from indexers.skip_rules import (
     _NAME_PATTERNS,
@@ -106,8 +107,9 @@ _Rules = tuple[tuple[str, GitIgnoreSpec], ...]
 def _with_rules(rules: _Rules, directory: str, rel: str) -> _Rules:
     """``rules`` plus those of ``directory``'s own ignore files, if it has any."""
     names = IGNORE_FILES if rel else ROOT_IGNORE_FILES + IGNORE_FILES
-    lines = [line for name in names for line in _read_lines(os.path.join(directory, name))]
-    return (*rules, (rel, GitIgnoreSpec.from_lines(lines))) if lines else rules
+    paths = [os.path.join(directory, name) for name in names]
+    lines = [(path, line) for path in paths for line in _read_lines(path)]
+    return (*rules, (rel, compile_rules(lines))) if lines else rules
 
 
 def _hidden(rules: _Rules, name: str, rel: str, is_dir: bool) -> bool:
