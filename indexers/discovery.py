@@ -15,11 +15,11 @@ from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from pathspec import GitIgnoreSpec
 
 from indexers.chunk import bytes_hash
+from indexers.content_checks import content_reason, read_unchanged
 from indexers.decoding import decode, looks_binary
 from indexers.ignore_rules import compile_rules
 from indexers.languages import detect_language
@@ -27,14 +27,7 @@ from indexers.skip_rules import (
     _NAME_PATTERNS,
     ALWAYS_SKIPPED,
     BINARY_EXTENSIONS,
-    GENERATED_HEAD_LINES,
-    GENERATED_MARKERS,
     IGNORE_FILES,
-    MINIFIED_AVG_LINE,
-    MINIFIED_FEW_NEWLINES,
-    MINIFIED_HEAD_LINES,
-    MINIFIED_LONG_LINE,
-    MINIFIED_MIN_CHARS,
     READ_ATTEMPTS,
     ROOT_IGNORE_FILES,
     VENV_MARKER,
@@ -407,7 +400,7 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
         if not source.abs_path.resolve(strict=True).is_relative_to(source.root):
             return _skipped(source, "symlink-outside-root", "changed since discovery")
         with source.abs_path.open("rb") as handle:
-            data = _read_unchanged(handle, max_file_bytes + 1)  # one byte over: it grew
+            data = read_unchanged(handle, max_file_bytes + 1)  # one byte over: it grew
     except (OSError, RuntimeError) as exc:
         return _skipped(source, "unreadable", getattr(exc, "strerror", None) or str(exc))
     if data is None:
@@ -417,49 +410,12 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
     if looks_binary(data):
         return _skipped(source, "binary", "NUL byte near the start")
     text, encoding = decode(data)
-    verdict = _content_reason(text)
+    verdict = content_reason(text)
     if verdict is not None:
         return _skipped(source, *verdict)
     language = detect_language(source.path, text.partition("\n")[0])
     return LoadedFile(source, text, encoding, language, bytes_hash(data))
 
 
-def _read_unchanged(handle: BinaryIO, limit: int) -> bytes | None:
-    """Up to ``limit`` bytes of the open file, from a read during which its size and mtime
-    stayed the same (a read torn by a concurrent write is retried); None if it kept changing.
-    A file replaced by rename while open is read whole as it was: the handle keeps its inode."""
-    for _ in range(READ_ATTEMPTS):
-        before = os.fstat(handle.fileno())
-        handle.seek(0)
-        data = handle.read(limit)
-        after = os.fstat(handle.fileno())
-        if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
-            return data
-    return None
-
-
 def _skipped(source: SourceFile, reason: str, detail: str) -> Skipped:
     return Skipped(source.root, source.path, reason, detail)
-
-
-def _content_reason(text: str) -> tuple[str, str] | None:
-    """The skip reason the decoded text gives (empty, minified, generated), with its detail."""
-    if not text.strip():
-        return "empty", ""
-    if _looks_minified(text):
-        return "minified", "very long lines"
-    head = "\n".join(text.split("\n", GENERATED_HEAD_LINES)[:GENERATED_HEAD_LINES]).lower()
-    marker = next((marker for marker in GENERATED_MARKERS if marker in head), None)
-    if marker is not None:
-        return "generated", f"marker {marker!r} near the top"
-    return None
-
-
-def _looks_minified(text: str) -> bool:
-    if len(text) <= MINIFIED_MIN_CHARS:
-        return False
-    newlines = text.count("\n")
-    if len(text) / (newlines + 1) > MINIFIED_AVG_LINE:
-        return True
-    head = text.split("\n", MINIFIED_HEAD_LINES)[:MINIFIED_HEAD_LINES]
-    return newlines <= MINIFIED_FEW_NEWLINES and any(len(ln) > MINIFIED_LONG_LINE for ln in head)

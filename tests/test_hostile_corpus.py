@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import sqlite3
 import tracemalloc
 from pathlib import Path
@@ -19,6 +20,9 @@ from retriever import Retriever
 MB = 1 << 20
 MINIFIED_50MB = "minified/bundle.js"
 
+#: Random bytes without a NUL, under a source-code name.
+RANDOM_BYTES = bytes(random.Random(12).choices(range(1, 256), k=4096))
+
 #: Path -> content (bytes as is; str as UTF-8). Sizes that matter are written by ``build``.
 FILES: dict[str, bytes | str] = {
     "code/crlf.py": "def crlf():\r\n    return 'windows line endings'\r\n",
@@ -31,6 +35,7 @@ FILES: dict[str, bytes | str] = {
     "text/blank.md": "   \n\n\t\n",
     "binary/blob.dat": b"\x00\x01\x02\x03binary" * 64,
     "binary/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(64),
+    "binary/random.py": RANDOM_BYTES,
     "minified/app.min.js": "var a=1;",
     "minified/one-line.js": "var x=1;" * 4096,  # 32 KiB on one line, under the size cap
     "locks/package-lock.json": '{"lockfileVersion": 3}\n',
@@ -69,6 +74,7 @@ EXPECTED: dict[str, str] = {
     "text/huge.txt": "too-large",
     "binary/blob.dat": "binary",
     "binary/logo.png": "binary",
+    "binary/random.py": "binary",
     "minified/app.min.js": "minified",
     "minified/one-line.js": "minified",
     MINIFIED_50MB: "too-large",
