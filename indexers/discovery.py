@@ -23,6 +23,7 @@ from indexers.content_checks import content_reason, read_unchanged
 from indexers.decoding import decode, looks_binary
 from indexers.ignore_rules import compile_rules
 from indexers.languages import detect_language
+from indexers.secrets import secret_file
 from indexers.skip_rules import (
     _NAME_PATTERNS,
     ALWAYS_SKIPPED,
@@ -145,9 +146,12 @@ class _Walker:
     """One walk of one root. Real paths go first; symlinks are deferred until the whole real tree
     is done, so a file reachable both ways is indexed under its real path."""
 
-    def __init__(self, root: Path, max_file_bytes: int, exclude: Sequence[Path]) -> None:
+    def __init__(
+        self, root: Path, max_file_bytes: int, exclude: Sequence[Path], secrets: bool = False
+    ) -> None:
         self.root = root
         self.max_file_bytes = max_file_bytes
+        self.secrets = secrets  # include likely-secret files
         self.root_rules = _with_rules((), str(root), "")
         # Compared by identity rather than by spelling, so any path to the same directory counts.
         self.excluded = {_inode(os.stat(path)) for path in exclude if os.path.isdir(path)}
@@ -337,6 +341,8 @@ class _Walker:
         by_name = _name_reason(rel.rpartition("/")[2])
         if by_name is not None:
             return self._skip(rel, *by_name)
+        if not self.secrets and secret_file(rel):
+            return self._skip(rel, "likely-secret", "by name (include_secret_files indexes it)")
         if info.st_size > self.max_file_bytes:
             detail = f"{_human_size(info.st_size)} > {_human_size(self.max_file_bytes)} cap"
             return self._skip(rel, "too-large", detail)
@@ -347,16 +353,21 @@ class _Walker:
 
 
 def discover(
-    root: Path, *, max_file_bytes: int = 1 << 20, exclude: Sequence[Path] = ()
+    root: Path,
+    *,
+    max_file_bytes: int = 1 << 20,
+    exclude: Sequence[Path] = (),
+    include_secret_files: bool = False,
 ) -> Iterator[SourceFile | Skipped]:
     """The files under ``root`` (a directory, or one file), depth-first in sorted name order,
-    real paths before paths through symlinks. Raises FileNotFoundError when ``root`` is neither.
-    """
+    real paths before paths through symlinks; likely-secret files are skipped unless
+    ``include_secret_files``. Raises FileNotFoundError when ``root`` is neither."""
     resolved = Path(root).resolve()
     if resolved.is_file():
-        yield _Walker(resolved.parent, max_file_bytes, exclude).single_file(resolved)
+        walker = _Walker(resolved.parent, max_file_bytes, exclude, include_secret_files)
+        yield walker.single_file(resolved)
     elif resolved.is_dir():
-        yield from _Walker(resolved, max_file_bytes, exclude).walk()
+        yield from _Walker(resolved, max_file_bytes, exclude, include_secret_files).walk()
     else:
         raise FileNotFoundError(f"not a file or directory: {root}")
 
@@ -384,13 +395,19 @@ def covered_by(path: str, scope: Collection[str]) -> bool:
 
 
 def discover_paths(
-    root: Path, paths: Iterable[str], *, max_file_bytes: int = 1 << 20, exclude: Sequence[Path] = ()
+    root: Path,
+    paths: Iterable[str],
+    *,
+    max_file_bytes: int = 1 << 20,
+    exclude: Sequence[Path] = (),
+    include_secret_files: bool = False,
 ) -> Iterator[SourceFile | Skipped]:
     """What ``discover(root)`` would yield at or under ``paths`` (POSIX paths relative to
     ``root``, which need not exist any more), checked against the same ignore rules and guards
     without walking the rest of the tree: a change set refreshes only what it names."""
     resolved = Path(root).resolve()
-    yield from _Walker(resolved, max_file_bytes, exclude).walk_paths(paths)
+    walker = _Walker(resolved, max_file_bytes, exclude, include_secret_files)
+    yield from walker.walk_paths(paths)
 
 
 def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | Skipped:

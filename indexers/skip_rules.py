@@ -15,6 +15,7 @@ SKIP_REASONS: dict[str, str] = {
     "lockfile": "a package manager lockfile",
     "generated": "generated code (by name or a marker near the top)",
     "empty": "empty or whitespace only",
+    "likely-secret": "a file that usually holds secrets (.env, private keys, credentials)",
     "unreadable": "could not be listed, read or named (permissions, dangling link, special file)",
 }
 
