@@ -443,6 +443,7 @@ class Retriever:
             lambda: self.encoder,
             chunk_tokens=self.chunk_tokens,
             max_file_bytes=self.settings.max_file_bytes,
+            include_secret_files=self.settings.include_secret_files,
             exclude=[self.directory] if self.directory else [],
             progress=progress,
             refresh=bool(self.store.manifest().get("reembed")),

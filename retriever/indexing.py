@@ -84,6 +84,7 @@ class Indexer:
         chunk_tokens: int,
         max_file_bytes: int,
         exclude: Sequence[Path] = (),
+        include_secret_files: bool = False,
         progress: Progress | None = None,
         context_header: bool = False,
         late_chunking: bool = False,
@@ -96,6 +97,8 @@ class Indexer:
         self.chunk_tokens = chunk_tokens
         self.max_file_bytes = max_file_bytes
         self.exclude = list(exclude)
+        self.discovery = {"max_file_bytes": max_file_bytes, "exclude": self.exclude}
+        self.discovery["include_secret_files"] = include_secret_files
         self.progress = progress or (lambda done, total, path: None)
         # A late-chunked window carries its file's context already: no header on top.
         self.context_header = context_header and not late_chunking
@@ -123,17 +126,9 @@ class Indexer:
         if scope is None:
             target = root.path
             # A root deleted since it was given (while watching) leaves the index with its files.
-            found = (
-                list(discover(target, max_file_bytes=self.max_file_bytes, exclude=self.exclude))
-                if target.exists()
-                else []
-            )
+            found = list(discover(target, **self.discovery)) if target.exists() else []
         else:
-            found = list(
-                discover_paths(
-                    root.directory, scope, max_file_bytes=self.max_file_bytes, exclude=self.exclude
-                )
-            )
+            found = list(discover_paths(root.directory, scope, **self.discovery))
 
         def covered(path: str) -> bool:
             return root.covers(path) and (scope is None or covered_by(path, scope))
