@@ -11,8 +11,8 @@ from typing import Any
 from api.errors import ApiError
 from retriever.engine import VIRTUAL_ROOT, Retriever
 from retriever.errors import RetrieverError
+from retriever.ingest.watching import Watcher, WatchUpdate
 from retriever.types import IndexReport
-from retriever.watching import Watcher, WatchUpdate
 
 log = logging.getLogger("retriever.api")
 

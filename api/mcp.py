@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 
 from retriever import Retriever, RetrieverError
-from retriever.context import citation
+from retriever.search.context import citation
 
 INSTRUCTIONS = (
     "Searches one local index of documents and source code. Start with `search` to find where "

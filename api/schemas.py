@@ -10,11 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from retriever.context import Passage
 from retriever.engine import MAX_QUERY_CHARS, SearchMode
-from retriever.mask_tasks import MAX_K as MAX_PREDICTIONS
-from retriever.mask_tasks import MAX_LABELS, Classification, ClozeAnswer
-from retriever.masked_lm import Prediction
+from retriever.masked_lm.model import Prediction
+from retriever.masked_lm.tasks import MAX_K as MAX_PREDICTIONS
+from retriever.masked_lm.tasks import MAX_LABELS, Classification, ClozeAnswer
+from retriever.search.context import Passage
 from retriever.types import DocumentSummary, Hit, IndexReport
 
 #: The most hits one search or context request may ask for.

@@ -48,14 +48,14 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from retriever import Retriever  # noqa: E402
-from retriever.evaluation import (  # noqa: E402
+from retriever.ops.evaluation import (  # noqa: E402
     DEPTH,
     LabelledQuery,
     judge,
     load_queries,
     score_query,
 )
-from retriever.fusion import RRF_K, reciprocal_rank_fusion  # noqa: E402
+from retriever.search.fusion import RRF_K, reciprocal_rank_fusion  # noqa: E402
 from retriever.types import Hit  # noqa: E402
 
 WORK = HERE / ".work" / "quality"

@@ -1,7 +1,7 @@
 """retriever: a retrieval engine for documents and source code, built on ModernBERT."""
 
 # First, before anything imports torch: bounds its CPU kernel caches (see kernel_caches.py).
-from retriever import kernel_caches  # noqa: F401
+from retriever.encoding import kernel_caches  # noqa: F401
 from retriever.engine import Retriever
 from retriever.errors import (
     CorruptIndexError,
@@ -13,7 +13,7 @@ from retriever.errors import (
     RetrieverError,
     StorageError,
 )
-from retriever.mask_tasks import MaskedLM
+from retriever.masked_lm.tasks import MaskedLM
 from retriever.settings import Settings
 from retriever.types import Filters, Hit, IndexReport, Status
 

@@ -14,17 +14,12 @@ import numpy as np
 
 from indexers.chunk import content_hash
 from indexers.languages import detect_language
-from retriever import git
-from retriever.backend import Backend, open_backend
-from retriever.context import Context, RankedChunk, assemble
-from retriever.encoder import Encoder, ModelFingerprint
+from retriever.encoding.encoder import Encoder, ModelFingerprint
+from retriever.encoding.late_chunking import check_pooling
+from retriever.encoding.models import resolve_model
 from retriever.errors import InvalidQueryError, RetrieverError
-from retriever.freshness import stale_files
-from retriever.fusion import reciprocal_rank_fusion
-from retriever.indexing import Indexer, Progress, Root
-from retriever.labelling import Labelling, label_chunks
-from retriever.late_chunking import check_pooling
-from retriever.lexical import query_terms
+from retriever.ingest import git
+from retriever.ingest.indexing import Indexer, Progress, Root
 from retriever.manifest import (
     check_chunker,
     check_fingerprint,
@@ -34,11 +29,16 @@ from retriever.manifest import (
     recorded_embedding,
     vector_compression,
 )
-from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
-from retriever.models import resolve_model
+from retriever.masked_lm.labelling import Labelling, label_chunks
+from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
+from retriever.search.context import Context, RankedChunk, assemble
+from retriever.search.freshness import stale_files
+from retriever.search.fusion import reciprocal_rank_fusion
+from retriever.search.similarity import cosine_similarities
 from retriever.settings import Settings
-from retriever.similarity import cosine_similarities
 from retriever.store import PendingDocument, make_doc_id
+from retriever.store.backend import Backend, open_backend
+from retriever.store.lexical import query_terms
 from retriever.types import (
     DocumentPage,
     DocumentSummary,
@@ -50,7 +50,7 @@ from retriever.types import (
 )
 
 if TYPE_CHECKING:
-    from retriever.reranking import Reranker
+    from retriever.encoding.reranking import Reranker
 
 log = logging.getLogger("retriever")
 
@@ -143,7 +143,7 @@ class Retriever:
         With ``ray``, a Ray address as ``ray.init`` takes it (``auto``, ``host:6379``,
         ``local``; not Ray Client's ``ray://``: this process runs on a node of the cluster), new
         and changed files are chunked and encoded on that cluster (see
-        :mod:`retriever.distributed`); the index comes out the same."""
+        :mod:`retriever.ingest.distributed`); the index comes out the same."""
         if not paths:
             raise RetrieverError("nothing to index: give at least one path")
         if changed is not None and since is not None:
@@ -263,7 +263,7 @@ class Retriever:
         leaves out chunks whose file changed since it was indexed."""
         if token_budget < 1:
             raise InvalidQueryError("token_budget must be positive")
-        from retriever.encoder import load_text_counter
+        from retriever.encoding.encoder import load_text_counter
 
         count = load_text_counter(tokenizer) if tokenizer else self.encoder.count_text_tokens
         rows = self._ranked(query, k, filters, mode=mode, verify=verify, rerank=rerank)
@@ -373,7 +373,7 @@ class Retriever:
     def encoder(self) -> Encoder:
         """The encoder, loaded on first use (status and --help never load torch)."""
         if self._encoder is None:
-            from retriever.encoder import SentenceTransformerEncoder
+            from retriever.encoding.encoder import SentenceTransformerEncoder
 
             recorded = self._recorded_model()
             # An existing index keeps its model and the prefixes it was built with.
@@ -395,7 +395,7 @@ class Retriever:
     def reranker(self) -> Reranker:
         """The cross-encoder, loaded on first use."""
         if self._reranker is None:
-            from retriever.reranking import Reranker
+            from retriever.encoding.reranking import Reranker
 
             self._reranker = Reranker(self.settings.rerank_model, self.settings.device)
         return self._reranker
@@ -432,7 +432,7 @@ class Retriever:
             self.store.set_manifest({"vector_compression": compression})
         make: Callable[..., Indexer] = Indexer
         if ray is not None:
-            from retriever.distributed import RayIndexer
+            from retriever.ingest.distributed import RayIndexer
 
             make = partial(RayIndexer, address=ray, settings=self.settings)
         return make(

@@ -6,9 +6,9 @@ import time
 from typing import Any
 
 from indexers.chunking import CHUNKER_VERSION
-from retriever.encoder import ModelFingerprint
+from retriever.encoding.encoder import ModelFingerprint
+from retriever.encoding.models import resolve_model
 from retriever.errors import ModelMismatchError
-from retriever.models import resolve_model
 from retriever.settings import Settings
 from retriever.store import SCHEMA_VERSION
 

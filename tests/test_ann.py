@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from retriever import Retriever, ann
-from retriever.vectors import VectorIndex
+from retriever.store.vectors import VectorIndex
 
 DIMENSION = 32
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from retriever import Retriever
 from retriever.cli import app
+from retriever.encoding.reranking import Reranker
 from retriever.errors import ModelError
-from retriever.reranking import Reranker
 
 QUERY = "add an item to the cart"
 

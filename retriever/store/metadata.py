@@ -34,10 +34,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from indexers.chunk import Chunk, content_hash
 from retriever.errors import CorruptIndexError
-from retriever.lexical import expand
-from retriever.protocols import Ranking
 from retriever.store.labels import ChunkLabels
+from retriever.store.lexical import expand
 from retriever.store.models import ChunkLabelRow, ChunkRow, DocumentRow, ManifestEntry, SkippedRow
+from retriever.store.protocols import Ranking
 from retriever.types import Filters
 
 #: Rows read (and written) at a time while walking every chunk.
@@ -71,7 +71,7 @@ class PendingDocument:
 @dataclass(frozen=True, slots=True)
 class DocumentUpdate:
     """A pending document with one vector per chunk, and the key of what each vector was
-    computed from (see :mod:`retriever.indexing`): what ``write`` stores."""
+    computed from (see :mod:`retriever.ingest.indexing`): what ``write`` stores."""
 
     document: PendingDocument
     vectors: np.ndarray

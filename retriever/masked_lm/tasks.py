@@ -1,7 +1,7 @@
 """ModernBERT's own tricks: fill-mask, label-word classification and cloze answers.
 
 :class:`MaskedLM` turns requests into masked inputs and the model's answers into results. It is
-light to create: the model (``retriever.masked_lm``, torch) loads on first use.
+light to create: the model (``retriever.masked_lm.model``, torch) loads on first use.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from retriever.encoding.models import DEFAULT_MASKED_LM, resolve_masked_lm
 from retriever.errors import InvalidQueryError
-from retriever.masked_lm import MASK, MaskedLanguageModel, Prediction
-from retriever.models import DEFAULT_MASKED_LM, resolve_masked_lm
+from retriever.masked_lm.model import MASK, MaskedLanguageModel, Prediction
 
 #: The most masks one fill-mask text may hold; each is predicted independently.
 MAX_MASKS = 8

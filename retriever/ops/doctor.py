@@ -17,14 +17,14 @@ from typing import Protocol
 import numpy as np
 
 from indexers.chunking import CHUNKER_VERSION
-from retriever.backend import DATABASE_FILE, LOCK_FILE, is_database_url
-from retriever.diagnosis import Check, Diagnosis
 from retriever.errors import CorruptIndexError, IndexNotFoundError
-from retriever.generations import Generations
-from retriever.locking import FileLock
 from retriever.manifest import recorded_embedding
 from retriever.store import SCHEMA_VERSION, SQLiteStore, SQLStore, checks
-from retriever.vectors import VectorIndex, stale_files
+from retriever.store.backend import DATABASE_FILE, LOCK_FILE, is_database_url
+from retriever.store.diagnosis import Check, Diagnosis
+from retriever.store.generations import Generations
+from retriever.store.locking import FileLock
+from retriever.store.vectors import VectorIndex, stale_files
 
 #: Example findings quoted in a check at most.
 EXAMPLES = 3

@@ -28,11 +28,11 @@ from indexers.discovery import (
     load,
 )
 from indexers.skip_rules import IGNORE_FILES
-from retriever import late_chunking
-from retriever.encoder import Encoder
+from retriever.encoding import late_chunking
+from retriever.encoding.encoder import Encoder
 from retriever.errors import RetrieverError
-from retriever.protocols import MetadataStore, VectorWriter
 from retriever.store import DocumentUpdate, PendingDocument, StoredDocument
+from retriever.store.protocols import MetadataStore, VectorWriter
 from retriever.types import IndexReport
 
 #: Called with (files done, files total, current path) as indexing goes.

@@ -17,16 +17,16 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from retriever import display
+from retriever.cli import display
 from retriever.engine import SEARCH_MODES, Retriever, SearchMode
 from retriever.errors import RetrieverError
-from retriever.indexing import Progress as IndexProgress
-from retriever.indexing import Root
-from retriever.mask_tasks import MaskedLM
+from retriever.ingest.indexing import Progress as IndexProgress
+from retriever.ingest.indexing import Root
+from retriever.masked_lm.tasks import MaskedLM
 from retriever.settings import Settings
 
 if TYPE_CHECKING:
-    from retriever.watching import WatchUpdate
+    from retriever.ingest.watching import WatchUpdate
 
 app = typer.Typer(
     name="retriever",
@@ -310,7 +310,7 @@ def doctor(
 ) -> None:
     """Check the index: database integrity, manifest, vector file, counts and orphans. Exits
     non-zero while a problem remains."""
-    from retriever.doctor import examine
+    from retriever.ops.doctor import examine
 
     with _user_errors():
         diagnosis = examine(Settings(**_given(index=index_dir)).index, repair=repair)
@@ -371,7 +371,7 @@ def watch(
     ] = False,
 ) -> None:
     """Index PATHS, then keep the index current as files change, until Ctrl-C."""
-    from retriever.watching import Watcher, WatchStopped
+    from retriever.ingest.watching import Watcher, WatchStopped
 
     stop = threading.Event()
 
@@ -439,7 +439,7 @@ def migrate(
 ) -> None:
     """Copy the index (a directory) into PostgreSQL: documents, chunks with their vectors,
     skipped files, labels and manifest, all or nothing; the source is not changed."""
-    from retriever import migration
+    from retriever.ops import migration
 
     with _user_errors(), _progress("copying chunks") as advance:
         source = Settings(**_given(index=index_dir)).index
@@ -474,8 +474,8 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
-    from retriever.evaluation import evaluate as run_eval
-    from retriever.evaluation import load_queries, vector_recall_at_10
+    from retriever.ops.evaluation import evaluate as run_eval
+    from retriever.ops.evaluation import load_queries, vector_recall_at_10
 
     modes = [m.strip() for m in compare.split(",")] if compare else [mode]
     with _user_errors():
