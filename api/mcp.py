@@ -17,8 +17,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 
-from retriever import Retriever, RetrieverError
-from retriever.search.context import citation
+from retriever import Retriever, RetrieverError, citation
 
 INSTRUCTIONS = (
     "Searches one local index of documents and source code. Start with `search` to find where "

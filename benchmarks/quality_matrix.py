@@ -229,9 +229,8 @@ def measure_latency(
         for label, filters in [("none", None), *FILTERS[dataset.removesuffix("-small")]]:
             latencies = []
             for item in sample:
-                timings: dict[str, float] = {}
-                retriever.search(item.query, k=10, filters=filters, mode=mode, timings=timings)
-                latencies.append(timings["search_ms"])
+                result = retriever.search(item.query, k=10, filters=filters, mode=mode)
+                latencies.append(result.timings["search_ms"])
             out[f"{mode} / {label}"] = percentiles(latencies)
     return out
 

@@ -10,8 +10,9 @@ import pytest
 from test_ann import clustered as clustered_32d
 from typer.testing import CliRunner
 
-from retriever import Retriever, ann
+from retriever import Retriever
 from retriever.cli import app
+from retriever.store import ann
 from retriever.store.vectors import VectorIndex
 
 IDS_STEP, IDS_FROM = 3, 7  # ids are row ids, not positions

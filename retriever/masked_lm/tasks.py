@@ -20,7 +20,7 @@ from retriever.masked_lm.model import MASK, MaskedLanguageModel, Prediction
 #: The most masks one fill-mask text may hold; each is predicted independently.
 MAX_MASKS = 8
 #: The most predictions per mask, or answers per cloze question.
-MAX_K = 100
+MAX_PREDICTIONS = 100
 #: The most labels one classification may choose between.
 MAX_LABELS = 50
 #: The prompt a text is classified in when no template is given: it reads naturally with
@@ -209,5 +209,5 @@ def _check_text(text: str, name: str) -> None:
 
 
 def _check_k(k: int) -> None:
-    if not 1 <= k <= MAX_K:
-        raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
+    if not 1 <= k <= MAX_PREDICTIONS:
+        raise InvalidQueryError(f"k must be between 1 and {MAX_PREDICTIONS}")

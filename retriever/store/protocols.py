@@ -23,7 +23,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from retriever.store.labels import ChunkLabels
-    from retriever.store.metadata import DocumentUpdate, StoredDocument
+    from retriever.store.records import DocumentUpdate, StoredDocument
     from retriever.types import Filters
 
 #: Best-first (chunk row id, score) pairs.
