@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from indexers.languages import detect_language
 from retriever import manifest as upkeep
 from retriever.errors import InvalidQueryError, RetrieverError
 from retriever.ingest import commits
-from retriever.ingest.indexing import Indexer, Progress, Root
+from retriever.ingest.writing import IndexWriter
 from retriever.manifest import check_settings, recorded_embedding
-from retriever.masked_lm.labelling import Labelling, label_chunks
 from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
 from retriever.search.context import Context, RankedChunk, assemble
 from retriever.search.pipeline import SearchPipeline
@@ -32,6 +28,7 @@ from retriever.types import (
     Filters,
     Hit,
     IndexReport,
+    Progress,
     SearchMode,
     SearchResult,
     Status,
@@ -71,6 +68,14 @@ class Retriever:
             settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens
         )
         self._reranker: Reranker | None = None
+        self._writer = IndexWriter(
+            settings,
+            backend,
+            lambda: self.encoder,
+            lambda: self.chunk_tokens,
+            self._dimension,
+            lambda: self.masked_lm,
+        )
         self._pipeline = SearchPipeline(
             self.vectors,
             lambda: self.encoder,
@@ -140,61 +145,32 @@ class Retriever:
         ``local``; not Ray Client's ``ray://``: this process runs on a node of the cluster), new
         and changed files are chunked and encoded on that cluster (see
         :mod:`retriever.ingest.distributed`); the index comes out the same."""
-        if not paths:
-            raise RetrieverError("nothing to index: give at least one path")
-        if changed is not None and since is not None:
-            raise RetrieverError("give either changed paths or a revision to index since")
-        roots = [Root.from_argument(path) for path in paths]
-        scopes = commits.scopes(roots, changed, since)
-        labelling = None
-        if classify_labels:
-            labelling = Labelling.of(classify_labels, classify_template, self.settings.mlm_model)
-        with self.lock.hold():
-            indexer = self._indexer(progress, ray)
-            given = [str(root.path) for root in roots]
-            upkeep.remember_roots(self.store, given)
-            try:
-                report = indexer.run(roots, scopes)
-            finally:
-                # Whatever committed to the rows is published, even after an error part-way.
-                self.vectors.publish(indexer.vectors)
-            if indexer.refresh and scopes is None:
-                upkeep.forget_reembed(self.store, given)
-            upkeep.remember_commits(self.store, commits.head_commits(roots))
-            started = time.perf_counter()
-            report.chunks_labelled = self._label_chunks(labelling)
-            report.seconds = round(report.seconds + time.perf_counter() - started, 3)
-            return report
+        return self._writer.index(
+            paths,
+            progress=progress,
+            changed=changed,
+            since=since,
+            classify_labels=classify_labels,
+            classify_template=classify_template,
+            ray=ray,
+        )
 
     def upsert_text(self, path: str, text: str, language: str | None = None) -> DocumentSummary:
         """Index ``text`` as the document at virtual ``path`` (replacing an earlier version);
         ``language`` defaults to the one ``path`` suggests."""
-        path = _virtual_path(path)
-        language = language or detect_language(path, text.partition("\n")[0])
-        with self.lock.hold():
-            indexer = self._indexer(None)
-            indexer.write_text(VIRTUAL_ROOT, path, text, language)
-            self.vectors.publish(indexer.vectors)
-            self._label_chunks(None)
+        path = self._writer.upsert_text(path, text, language)
         _, rows = self.store.documents(1, 0, doc_id=make_doc_id(VIRTUAL_ROOT, path))
         return DocumentSummary(**rows[0])
 
     def delete(self, paths: Sequence[str | Path]) -> int:
         """Remove the indexed documents at or under ``paths`` (which need not exist any more);
         returns how many documents were removed."""
-        targets = [Path(path).expanduser().resolve() for path in paths]
-        doomed = [
-            row_id
-            for row_id, root, path in self.store.document_paths()
-            if root != VIRTUAL_ROOT
-            and any((Path(root) / path).is_relative_to(target) for target in targets)
-        ]
-        return self._remove(doomed)
+        return self._writer.delete(paths)
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove one document by id; False when there is no such document."""
         document = self.store.document(doc_id)
-        return document is not None and self._remove([document["row_id"]]) == 1
+        return document is not None and self._writer.remove([document["row_id"]]) == 1
 
     # -- reading ----------------------------------------------------------------------------
     def search(
@@ -366,49 +342,6 @@ class Retriever:
         return min(self.settings.chunk_tokens, self.encoder.fingerprint.max_tokens)
 
     # -- internals --------------------------------------------------------------------------
-    def _indexer(self, progress: Progress | None, ray: str | None = None) -> Indexer:
-        """An indexer over a private copy of the vectors (the caller holds the write lock);
-        with ``ray``, one that chunks and encodes on the Ray cluster at that address."""
-        embedding = upkeep.prepare_for_indexing(self.store, self.settings, lambda: self.encoder)
-        make: Callable[..., Indexer] = Indexer
-        if ray is not None:
-            from retriever.ingest.distributed import RayIndexer
-
-            make = partial(RayIndexer, address=ray, settings=self.settings)
-        return make(
-            self.store,
-            self.vectors.for_writing(self._dimension()),
-            lambda: self.encoder,
-            chunk_tokens=self.chunk_tokens,
-            max_file_bytes=self.settings.max_file_bytes,
-            exclude=[self.directory] if self.directory else [],
-            progress=progress,
-            refresh=bool(self.store.manifest().get("reembed")),
-            **embedding,
-        )
-
-    def _label_chunks(self, requested: Labelling | None) -> int:
-        """Label the chunks without a label (the caller holds the write lock)."""
-
-        def masked_lm(name: str) -> MaskedLM:
-            if name == self.masked_lm.model_name:
-                return self.masked_lm
-            return MaskedLM(
-                name, device=self.settings.device, batch_tokens=self.settings.batch_tokens
-            )
-
-        return label_chunks(self.store, requested, masked_lm)
-
-    def _remove(self, row_ids: list[int]) -> int:
-        if not row_ids:
-            return 0
-        with self.lock.hold():
-            vectors = self.vectors.for_writing(self._dimension())
-            _, removed = self.store.write([], removals=row_ids)
-            vectors.remove(np.array(removed, dtype=np.int64))
-            self.vectors.publish(vectors)
-        return len(row_ids)
-
     def _recorded_model(self) -> dict[str, Any] | None:
         """The manifest's model fingerprint (None for an index with nothing in it yet). It is
         written once, when the index is created, so it is read once and kept."""
@@ -423,13 +356,3 @@ class Retriever:
 
 def _ranked_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {name: row[name] for name in RankedChunk.__dataclass_fields__}
-
-
-def _virtual_path(path: str) -> str:
-    """A clean relative POSIX path, or a clear error."""
-    if not isinstance(path, str) or not path.strip() or "\0" in path or len(path) > 1024:
-        raise InvalidQueryError("path must be a non-empty relative path of at most 1024 characters")
-    pure = PurePosixPath(path.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts or str(pure) in {"", "."}:
-        raise InvalidQueryError(f"path {path!r} must be relative and stay inside the index")
-    return str(pure)
