@@ -335,10 +335,10 @@ def test_models_loaded_at_once_in_threads_are_whole(
 
     from retriever.encoding.encoder import SentenceTransformerEncoder
     from retriever.encoding.models import resolve_masked_lm, resolve_model
-    from retriever.masked_lm.model import MaskedLanguageModel
+    from retriever.masked_lm.model import MaskPredictor
 
     loads = [lambda: SentenceTransformerEncoder(resolve_model(str(tiny_modernbert)))] * 3
-    loads += [lambda: MaskedLanguageModel(resolve_masked_lm(str(masked_lm_dir)))] * 3
+    loads += [lambda: MaskPredictor(resolve_masked_lm(str(masked_lm_dir)))] * 3
     with ThreadPoolExecutor(len(loads)) as pool:
         models = [future.result() for future in [pool.submit(load) for load in loads]]
     assert len(models) == 6  # each load raised if its weights came out incomplete

@@ -1,4 +1,6 @@
-"""The `retriever` command: one subcommand per Retriever method, errors as one clear line."""
+"""The `retriever` command: each subcommand opens the index, calls the Retriever (or, for
+doctor, migrate and eval, the operation in :mod:`retriever.ops`) and turns user errors into one
+clear line."""
 
 from __future__ import annotations
 
@@ -136,8 +138,11 @@ def index(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in plain words or code.")],
     k: Annotated[int, typer.Option("-k", "--top-k", help="How many passages.")] = 10,
-    path: Annotated[
-        str | None, typer.Option("--path", help="Only paths matching this glob, e.g. 'src/*.py'.")
+    path_glob: Annotated[
+        str | None,
+        typer.Option(
+            "--path-glob", "--path", help="Only paths matching this glob, e.g. 'src/*.py'."
+        ),
     ] = None,
     language: Annotated[
         list[str] | None, typer.Option(help="Only these languages (repeatable).")
@@ -167,7 +172,7 @@ def search(
 ) -> None:
     """Print the passages that best answer QUERY."""
     filters = {
-        "path_glob": path,
+        "path_glob": path_glob,
         "language": language or None,
         "kind": kind or None,
         "symbol": symbol,
@@ -396,7 +401,7 @@ def watch(
 @app.command()
 def mcp(index_dir: IndexOption = None) -> None:
     """Serve the index to LLM clients over MCP on stdio (tools: search, get_context,
-    get_document)."""
+    get_document, fill_mask, classify, cloze, similarity)."""
     from api.mcp import run_stdio
 
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:

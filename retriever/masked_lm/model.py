@@ -32,7 +32,7 @@ class Prediction:
     probability: float
 
 
-class MaskedLanguageModel:
+class MaskPredictor:
     """Any Hugging Face masked LM with a fast tokenizer (ModernBERT, BERT, RoBERTa, ...)."""
 
     def __init__(

@@ -15,7 +15,7 @@ import numpy as np
 
 from retriever.encoding.models import DEFAULT_MASKED_LM, resolve_masked_lm
 from retriever.errors import InvalidQueryError
-from retriever.masked_lm.model import MASK, MaskedLanguageModel, Prediction
+from retriever.masked_lm.model import MASK, MaskPredictor, Prediction
 
 #: The most masks one fill-mask text may hold; each is predicted independently.
 MAX_MASKS = 8
@@ -83,14 +83,14 @@ class MaskedLM:
         self.model_name = model
         self.device = device
         self.batch_tokens = batch_tokens
-        self._model: MaskedLanguageModel | None = None
+        self._model: MaskPredictor | None = None
         self._loading = threading.Lock()  # server threads asking at once load it once
 
     @property
-    def model(self) -> MaskedLanguageModel:
+    def model(self) -> MaskPredictor:
         with self._loading:
             if self._model is None:
-                self._model = MaskedLanguageModel(
+                self._model = MaskPredictor(
                     resolve_masked_lm(self.model_name),
                     device=self.device,
                     batch_tokens=self.batch_tokens,

@@ -27,6 +27,9 @@ from retriever.types import (
     is_encodable,
 )
 
+#: The most candidates one ranking (dense, lexical) gives a search, whatever ``k``.
+MAX_CANDIDATES = 1000
+
 if TYPE_CHECKING:
     from retriever.encoding.encoder import Encoder
     from retriever.encoding.reranking import Reranker
@@ -105,11 +108,11 @@ class SearchPipeline:
         drop = verify is True or verify == "drop"
         # Dropping stale hits needs spare candidates to take their place; the cross-encoder
         # picks the best k of more candidates.
-        wanted = min(2 * k, MAX_HITS) if drop else k
+        wanted = min(2 * k, MAX_CANDIDATES) if drop else k
         if rerank:
-            wanted = min(max(wanted, self.rerank_depth), MAX_HITS)
+            wanted = min(max(wanted, self.rerank_depth), MAX_CANDIDATES)
         # Fusion needs more than k candidates from each side to find what both rank well.
-        depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_HITS)
+        depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_CANDIDATES)
         if mode != "lexical":
             embedded = self.encoder().encode_query(query)
             encoded = time.perf_counter()

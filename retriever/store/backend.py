@@ -29,7 +29,7 @@ def open_backend(location: str | Path, *, create: bool) -> Backend:
 
 def open_embedded(directory: Path, *, create: bool) -> Backend:
     from retriever.store import SQLiteStore
-    from retriever.store.generations import Generations
+    from retriever.store.generations import FaissVectors
     from retriever.store.locking import FileLock
 
     database = directory / DATABASE_FILE
@@ -41,4 +41,4 @@ def open_embedded(directory: Path, *, create: bool) -> Backend:
         directory.mkdir(parents=True, exist_ok=True)
     store = SQLiteStore(database)
     lock = FileLock(directory / LOCK_FILE)
-    return Backend(store, lock, Generations(directory, store, lock), directory)
+    return Backend(store, lock, FaissVectors(directory, store, lock), directory)

@@ -32,7 +32,7 @@ from retriever.types import Filters
 log = logging.getLogger("retriever")
 
 
-class Generations:
+class FaissVectors:
     def __init__(self, directory: Path, store: SQLiteStore, lock: FileLock) -> None:
         self.directory = directory
         self.store = store

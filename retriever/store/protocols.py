@@ -3,7 +3,7 @@
 Two backends implement it (see :mod:`retriever.store.backend`):
 
 - embedded: SQLite rows (:class:`retriever.store.sqlite.SQLiteStore`), FAISS generation files
-  (:class:`retriever.store.generations.Generations`) and an OS file lock;
+  (:class:`retriever.store.generations.FaissVectors`) and an OS file lock;
 - server: PostgreSQL rows with pgvector vectors and full-text search
   (:mod:`retriever.store.postgres`), advisory locks.
 
