@@ -16,7 +16,7 @@ from itertools import accumulate
 import numpy as np
 
 from indexers.chunk import Chunk, content_hash
-from retriever.encoder import Encoder
+from retriever.encoding.encoder import Encoder
 from retriever.errors import ModelError
 
 

@@ -28,15 +28,12 @@ from indexers.discovery import (
     load,
 )
 from indexers.skip_rules import IGNORE_FILES
-from retriever import late_chunking
-from retriever.encoder import Encoder
+from retriever.encoding import late_chunking
+from retriever.encoding.encoder import Encoder
 from retriever.errors import RetrieverError
-from retriever.protocols import MetadataStore, VectorWriter
 from retriever.store import DocumentUpdate, PendingDocument, StoredDocument
-from retriever.types import IndexReport
-
-#: Called with (files done, files total, current path) as indexing goes.
-Progress = Callable[[int, int, str], None]
+from retriever.store.protocols import MetadataStore, VectorWriter
+from retriever.types import IndexReport, Progress
 
 #: Pending new-chunk tokens that trigger an encode-and-commit, bounding memory per flush.
 FLUSH_TOKENS = 64 * 1024
@@ -193,6 +190,21 @@ class Indexer:
     def chunk(self, text: str, path: str, language: str) -> list[Chunk]:
         count = self._encoder().count_tokens
         return chunk_text(text, path, language, self.chunk_tokens, count, self.context_header)
+
+    def write_text(self, root: str, path: str, text: str, language: str) -> None:
+        """Chunk, encode and commit ``text`` as the document at ``path`` of ``root``: text
+        with no file behind it."""
+        document = PendingDocument(
+            root=root,
+            path=path,
+            language=language,
+            encoding="utf-8",
+            size=len(text.encode("utf-8")),
+            mtime_ns=0,
+            content_hash=content_hash(text),
+            chunks=self.chunk(text, path, language),
+        )
+        self.write([document])
 
     def write(self, documents: Sequence[PendingDocument], removals: Sequence[int] = ()) -> None:
         """Encode what is new in ``documents`` and commit them, and the removal of the

@@ -1,4 +1,6 @@
-"""The `retriever` command: one subcommand per Retriever method, errors as one clear line."""
+"""The `retriever` command: each subcommand opens the index, calls the Retriever (or, for
+doctor, migrate and eval, the operation in :mod:`retriever.ops`) and turns user errors into one
+clear line."""
 
 from __future__ import annotations
 
@@ -7,64 +9,42 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from retriever import display
-from retriever.engine import SEARCH_MODES, Retriever, SearchMode
+from retriever.cli import display
+from retriever.cli.display import err
+from retriever.cli.options import (
+    IndexOption,
+    JsonOption,
+    MlmOption,
+    ModeOption,
+    RerankOption,
+    TopKOption,
+    app,
+)
+from retriever.cli.support import (
+    ConsoleHandler,
+    Lazy,
+    _given,
+    _masked_lm,
+    _open_for_writing,
+    _progress,
+    _split,
+    _user_errors,
+)
 from retriever.errors import RetrieverError
-from retriever.indexing import Progress as IndexProgress
-from retriever.indexing import Root
-from retriever.mask_tasks import MaskedLM
 from retriever.settings import Settings
 
 if TYPE_CHECKING:
-    from retriever.watching import WatchUpdate
-
-app = typer.Typer(
-    name="retriever",
-    help="Index documents and source code; search them with ModernBERT embeddings.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-err = display.err
-
-IndexOption = Annotated[
-    str | None,
-    typer.Option(
-        "--index",
-        help="Index directory, or a postgresql:// URL [env: RETRIEVER_INDEX; default: .retriever]",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-MlmOption = Annotated[
-    str | None,
-    typer.Option(
-        "--mlm-model",
-        help="Masked LM: a hub id or a local directory "
-        "(env: RETRIEVER_MLM_MODEL; default: answerdotai/ModernBERT-base).",
-    ),
-]
-TopKOption = Annotated[int, typer.Option("-k", "--top-k", help="How many predictions.")]
-ModeOption = Annotated[
-    SearchMode,
-    typer.Option(help="hybrid (dense + lexical, fused), dense (embeddings) or lexical (BM25)."),
-]
-RerankOption = Annotated[
-    bool,
-    typer.Option(
-        "--rerank",
-        help="Re-score the best candidates with the cross-encoder of the rerank_model setting.",
-    ),
-]
+    from retriever.engine import Retriever
+    from retriever.ingest.watching import WatchUpdate
+else:
+    # The engine (SQLAlchemy, numpy) loads when a command runs, not for `retriever --help`.
+    Retriever = Lazy("retriever.engine", "Retriever")
 
 
 @app.command()
@@ -158,8 +138,11 @@ def index(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in plain words or code.")],
     k: Annotated[int, typer.Option("-k", "--top-k", help="How many passages.")] = 10,
-    path: Annotated[
-        str | None, typer.Option("--path", help="Only paths matching this glob, e.g. 'src/*.py'.")
+    path_glob: Annotated[
+        str | None,
+        typer.Option(
+            "--path-glob", "--path", help="Only paths matching this glob, e.g. 'src/*.py'."
+        ),
     ] = None,
     language: Annotated[
         list[str] | None, typer.Option(help="Only these languages (repeatable).")
@@ -189,7 +172,7 @@ def search(
 ) -> None:
     """Print the passages that best answer QUERY."""
     filters = {
-        "path_glob": path,
+        "path_glob": path_glob,
         "language": language or None,
         "kind": kind or None,
         "symbol": symbol,
@@ -310,7 +293,7 @@ def doctor(
 ) -> None:
     """Check the index: database integrity, manifest, vector file, counts and orphans. Exits
     non-zero while a problem remains."""
-    from retriever.doctor import examine
+    from retriever.ops.doctor import examine
 
     with _user_errors():
         diagnosis = examine(Settings(**_given(index=index_dir)).index, repair=repair)
@@ -371,7 +354,7 @@ def watch(
     ] = False,
 ) -> None:
     """Index PATHS, then keep the index current as files change, until Ctrl-C."""
-    from retriever.watching import Watcher, WatchStopped
+    from retriever.ingest.watching import Watcher, WatchStopped
 
     stop = threading.Event()
 
@@ -418,156 +401,13 @@ def watch(
 @app.command()
 def mcp(index_dir: IndexOption = None) -> None:
     """Serve the index to LLM clients over MCP on stdio (tools: search, get_context,
-    get_document)."""
+    get_document, fill_mask, classify, cloze, similarity)."""
     from api.mcp import run_stdio
 
     with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
         run_stdio(retriever)
 
 
-@app.command()
-def migrate(
-    to: Annotated[
-        str,
-        typer.Option(
-            "--to",
-            help="postgresql:// URL of the database to copy into (it must hold no documents).",
-        ),
-    ],
-    index_dir: IndexOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Copy the index (a directory) into PostgreSQL: documents, chunks with their vectors,
-    skipped files, labels and manifest, all or nothing; the source is not changed."""
-    from retriever import migration
-
-    with _user_errors(), _progress("copying chunks") as advance:
-        source = Settings(**_given(index=index_dir)).index
-        report = migration.migrate(
-            source, to, progress=lambda done, total: advance(done, total, "")
-        )
-    if as_json:
-        display.print_json(report.to_dict())
-    else:
-        err.print(
-            f"migrated [bold]{report.documents}[/] documents, {report.chunks} chunks, "
-            f"{report.labels} labels and {report.skipped_files} skipped files into "
-            f"{escape(report.target)} in {report.seconds:.1f} s"
-        )
-
-
-@app.command(name="eval")
-def evaluate(
-    dataset: Annotated[Path, typer.Argument(help="A folder with corpus/ and queries.jsonl.")],
-    index_dir: Annotated[
-        Path | None,
-        typer.Option("--index", help="Index of the corpus [default: DATASET/.retriever]."),
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Encoder for a new index.")] = None,
-    mode: ModeOption = "hybrid",
-    compare: Annotated[
-        str | None,
-        typer.Option(help="Several modes side by side, comma-separated: dense,lexical,hybrid."),
-    ] = None,
-    limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
-    rerank: RerankOption = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
-    from retriever.evaluation import evaluate as run_eval
-    from retriever.evaluation import load_queries, vector_recall_at_10
-
-    modes = [m.strip() for m in compare.split(",")] if compare else [mode]
-    with _user_errors():
-        unknown = [m for m in modes if m not in SEARCH_MODES]
-        if unknown:
-            raise RetrieverError(f"unknown mode {unknown[0]!r}; modes: {', '.join(SEARCH_MODES)}")
-        queries = load_queries(dataset)[:limit]
-        location = index_dir or dataset / ".retriever"
-        with Retriever.open(location, create=True, **_given(model=model)) as retriever:
-            with _progress() as advance:
-                retriever.index([dataset / "corpus"], progress=advance)
-            results = [run_eval(retriever, queries, m, rerank) for m in modes]
-            if any(m != "lexical" for m in modes):
-                results[0].vector_recall_at_10 = vector_recall_at_10(retriever, queries)
-    if as_json:
-        display.print_json({"dataset": str(dataset), "results": [r.to_dict() for r in results]})
-    else:
-        display.print_eval(results)
-
-
-class _ConsoleHandler(logging.Handler):
-    """Warnings as one line each on stderr, e.g. the offline model fallback."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        colour = "red" if record.levelno >= logging.ERROR else "yellow"
-        err.print(f"[{colour}]{record.levelname.lower()}:[/] {escape(record.getMessage())}")
-
-
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, handlers=[_ConsoleHandler()])
+    logging.basicConfig(level=logging.WARNING, handlers=[ConsoleHandler()])
     app()
-
-
-# -- helpers ----------------------------------------------------------------------------------
-def _given(**options: Any) -> dict[str, Any]:
-    return {name: value for name, value in options.items() if value is not None}
-
-
-def _split(values: str | None) -> list[str] | None:
-    return [item.strip() for item in values.split(",")] if values else None
-
-
-def _masked_lm(mlm_model: str | None) -> MaskedLM:
-    """The masked LM of the settings: it needs no index."""
-    settings = Settings(**_given(mlm_model=mlm_model))
-    return MaskedLM(settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens)
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    try:
-        yield
-    except RetrieverError as error:
-        err.print(f"[bold red]error:[/] {escape(str(error))}")
-        raise typer.Exit(1) from None
-    except ValidationError as error:
-        problem = error.errors()[0]
-        field = ".".join(str(part) for part in problem["loc"])
-        err.print(f"[bold red]error:[/] invalid setting {field}: {problem['msg']}")
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err.print("interrupted: what was committed stays in the index")
-        raise typer.Exit(130) from None
-
-
-def _open_for_writing(
-    index_dir: Path | None, paths: list[Path], settings: dict[str, Any]
-) -> Retriever:
-    """Open (or create) the index for indexing ``paths``, once they are known to exist: a
-    mistyped path must not leave an empty index behind."""
-    for path in paths:
-        Root.from_argument(path)
-    return Retriever.open(index_dir, create=True, **settings)
-
-
-@contextmanager
-def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
-    """A progress bar on stderr (when it is a terminal), as an indexing progress callback;
-    ``idle`` is shown between files."""
-    bar = Progress(
-        TextColumn("[progress.description]{task.description}", table_column=None),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-    with bar:
-        task = bar.add_task(idle, total=None)
-
-        def advance(done: int, total: int, path: str) -> None:
-            bar.update(task, completed=done, total=total, description=path or idle)
-
-        yield advance

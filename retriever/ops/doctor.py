@@ -17,14 +17,14 @@ from typing import Protocol
 import numpy as np
 
 from indexers.chunking import CHUNKER_VERSION
-from retriever.backend import DATABASE_FILE, LOCK_FILE, is_database_url
-from retriever.diagnosis import Check, Diagnosis
 from retriever.errors import CorruptIndexError, IndexNotFoundError
-from retriever.generations import Generations
-from retriever.locking import FileLock
 from retriever.manifest import recorded_embedding
 from retriever.store import SCHEMA_VERSION, SQLiteStore, SQLStore, checks
-from retriever.vectors import VectorIndex, stale_files
+from retriever.store.backend import DATABASE_FILE, LOCK_FILE, is_database_url
+from retriever.store.diagnosis import Check, Diagnosis
+from retriever.store.generations import FaissVectors
+from retriever.store.locking import FileLock
+from retriever.store.vectors import VectorIndex, stale_files
 
 #: Example findings quoted in a check at most.
 EXAMPLES = 3
@@ -50,7 +50,7 @@ def examine(location: Path | str, *, repair: bool = False) -> Diagnosis:
     return _examine(str(directory), EmbeddedChecks(directory, store), repair)
 
 
-def _examine(where: str, target: Target, repair: bool) -> Diagnosis:
+def _examine(where: str, target: CheckedIndex, repair: bool) -> Diagnosis:
     store = target.store
     try:
         found = _diagnose(target)
@@ -66,7 +66,7 @@ def _examine(where: str, target: Target, repair: bool) -> Diagnosis:
     return Diagnosis(where, found)
 
 
-class Target(Protocol):
+class CheckedIndex(Protocol):
     """What differs between backends: the database's own check, the vectors, the files, and
     repairing them under the write lock."""
 
@@ -85,7 +85,7 @@ class Target(Protocol):
         ...
 
 
-def _diagnose(target: Target) -> list[Check]:
+def _diagnose(target: CheckedIndex) -> list[Check]:
     store = target.store
     manifest_check, dimension = _manifest(store)
     found = [_guarded("database", target.database), manifest_check]
@@ -237,13 +237,13 @@ class EmbeddedChecks:
 
     def repair_vectors(self, wrong: set[str], dimension: int | None) -> None:
         if wrong & {"orphans", "vectors"} and dimension:
-            Generations(self.directory, self.store, self.lock).republish(dimension)
+            FaissVectors(self.directory, self.store, self.lock).republish(dimension)
         newest = self.store.current_generation()
         for path in stale_files(self.directory, newest.file if newest else None):
             path.unlink(missing_ok=True)
 
 
-def _repair(target: Target, wrong: set[str]) -> None:
+def _repair(target: CheckedIndex, wrong: set[str]) -> None:
     """Fix the ``wrong`` checks under the write lock: orphans and full-text rows first, then
     the vectors (whose ids must match the chunks that remain) and stray files."""
     store = target.store

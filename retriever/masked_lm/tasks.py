@@ -1,7 +1,7 @@
 """ModernBERT's own tricks: fill-mask, label-word classification and cloze answers.
 
 :class:`MaskedLM` turns requests into masked inputs and the model's answers into results. It is
-light to create: the model (``retriever.masked_lm``, torch) loads on first use.
+light to create: the model (``retriever.masked_lm.model``, torch) loads on first use.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from retriever.encoding.models import DEFAULT_MASKED_LM, resolve_masked_lm
 from retriever.errors import InvalidQueryError
-from retriever.masked_lm import MASK, MaskedLanguageModel, Prediction
-from retriever.models import DEFAULT_MASKED_LM, resolve_masked_lm
+from retriever.masked_lm.model import MASK, MaskPredictor, Prediction
 
 #: The most masks one fill-mask text may hold; each is predicted independently.
 MAX_MASKS = 8
 #: The most predictions per mask, or answers per cloze question.
-MAX_K = 100
+MAX_PREDICTIONS = 100
 #: The most labels one classification may choose between.
 MAX_LABELS = 50
 #: The prompt a text is classified in when no template is given: it reads naturally with
@@ -83,14 +83,14 @@ class MaskedLM:
         self.model_name = model
         self.device = device
         self.batch_tokens = batch_tokens
-        self._model: MaskedLanguageModel | None = None
+        self._model: MaskPredictor | None = None
         self._loading = threading.Lock()  # server threads asking at once load it once
 
     @property
-    def model(self) -> MaskedLanguageModel:
+    def model(self) -> MaskPredictor:
         with self._loading:
             if self._model is None:
-                self._model = MaskedLanguageModel(
+                self._model = MaskPredictor(
                     resolve_masked_lm(self.model_name),
                     device=self.device,
                     batch_tokens=self.batch_tokens,
@@ -209,5 +209,5 @@ def _check_text(text: str, name: str) -> None:
 
 
 def _check_k(k: int) -> None:
-    if not 1 <= k <= MAX_K:
-        raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
+    if not 1 <= k <= MAX_PREDICTIONS:
+        raise InvalidQueryError(f"k must be between 1 and {MAX_PREDICTIONS}")

@@ -29,7 +29,6 @@ from sqlalchemy import Connection, Select, create_engine, delete, func, insert, 
 from sqlalchemy import text as sql
 from sqlalchemy.exc import DatabaseError, DBAPIError
 
-from retriever.backend import DATABASE_FILE, is_database_url
 from retriever.errors import (
     CorruptIndexError,
     IndexNotFoundError,
@@ -38,6 +37,7 @@ from retriever.errors import (
     StorageError,
 )
 from retriever.store import SCHEMA_VERSION
+from retriever.store.backend import DATABASE_FILE, is_database_url
 from retriever.store.models import (
     ChunkLabelRow,
     ChunkRow,

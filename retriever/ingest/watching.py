@@ -11,17 +11,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import watchfiles
 
 from indexers.skip_rules import ALWAYS_SKIPPED
-from retriever.engine import Retriever
 from retriever.errors import IndexLockedError, RetrieverError
-from retriever.indexing import Progress, Root
+from retriever.ingest.indexing import Progress, Root
+from retriever.settings import Settings
 from retriever.types import IndexReport
 
 log = logging.getLogger("retriever.watch")
@@ -44,6 +44,23 @@ class WatchUpdate:
         return asdict(self)
 
 
+class Indexable(Protocol):
+    """What a watch needs of the index it keeps current (a :class:`retriever.Retriever`)."""
+
+    settings: Settings
+    directory: Path | None
+
+    def index(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        progress: Progress | None = ...,
+        changed: Iterable[str | Path] | None = ...,
+    ) -> IndexReport: ...
+
+    def warm(self) -> None: ...
+
+
 class WatchStopped(RetrieverError):
     """The watch was asked to stop; work committed so far stays in the index."""
 
@@ -53,7 +70,7 @@ class Watcher:
 
     def __init__(
         self,
-        retriever: Retriever,
+        retriever: Indexable,
         paths: Sequence[str | Path],
         *,
         on_update: Callable[[WatchUpdate], None],

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from retriever.batching import plan_batches
+from retriever.encoding.batching import plan_batches
+from retriever.encoding.models import LOADING, ResolvedModel, weights_checksum
+from retriever.encoding.precision import Precision, apply_precision, resolve_precision
 from retriever.errors import InvalidQueryError, ModelError
-from retriever.models import LOADING, ResolvedModel, weights_checksum
-from retriever.precision import Precision, apply_precision, resolve_precision
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -134,7 +134,7 @@ class SentenceTransformerEncoder:
             raise ModelError(f"cannot load model {resolved.name!r}: {error}") from error
         self.model.eval()
         apply_precision(self.model, self.precision)
-        from retriever.local_attention import choose_attention
+        from retriever.encoding.local_attention import choose_attention
 
         self.attention = choose_attention(self.model, device)
         self.batch_tokens = batch_tokens

@@ -22,18 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from retriever import ann
 from retriever.errors import CorruptIndexError, IndexLockedError, StorageError
-from retriever.locking import FileLock
-from retriever.protocols import Ranking, VectorState
-from retriever.store import GenerationRow, SQLiteStore
+from retriever.store import GenerationRow, SQLiteStore, ann
+from retriever.store.locking import FileLock
+from retriever.store.protocols import Ranking, VectorState
+from retriever.store.vectors import VectorIndex, generation_file, remove_stale_generations
 from retriever.types import Filters
-from retriever.vectors import VectorIndex, generation_file, remove_stale_generations
 
 log = logging.getLogger("retriever")
 
 
-class Generations:
+class FaissVectors:
     def __init__(self, directory: Path, store: SQLiteStore, lock: FileLock) -> None:
         self.directory = directory
         self.store = store

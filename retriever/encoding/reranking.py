@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from retriever.encoding.models import BUNDLED_ALIASES, BUNDLED_MODEL, LOADING, resolve_model
 from retriever.errors import ModelError
-from retriever.models import BUNDLED_ALIASES, BUNDLED_MODEL, LOADING, resolve_model
 
 #: Pairs scored in one forward pass.
 BATCH_SIZE = 16
@@ -24,7 +24,7 @@ class Reranker:
         from sentence_transformers import CrossEncoder
         from transformers.utils import logging as transformers_logging
 
-        from retriever.encoder import pick_device
+        from retriever.encoding.encoder import pick_device
 
         transformers_logging.disable_progress_bar()
 

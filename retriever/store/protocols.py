@@ -1,9 +1,9 @@
 """The storage seam: what the engine, indexing, labelling and doctor need of an index's storage.
 
-Two backends implement it (see :mod:`retriever.backend`):
+Two backends implement it (see :mod:`retriever.store.backend`):
 
 - embedded: SQLite rows (:class:`retriever.store.sqlite.SQLiteStore`), FAISS generation files
-  (:class:`retriever.generations.Generations`) and an OS file lock;
+  (:class:`retriever.store.generations.FaissVectors`) and an OS file lock;
 - server: PostgreSQL rows with pgvector vectors and full-text search
   (:mod:`retriever.store.postgres`), advisory locks.
 
@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from retriever.store.labels import ChunkLabels
-    from retriever.store.metadata import DocumentUpdate, StoredDocument
+    from retriever.store.records import DocumentUpdate, StoredDocument
     from retriever.types import Filters
 
 #: Best-first (chunk row id, score) pairs.
@@ -149,3 +150,14 @@ class VectorStore(Protocol):
         ...
 
     def state(self) -> VectorState: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """An opened index's storage: rows, the writers' lock and the vectors."""
+
+    store: MetadataStore
+    lock: WriteLock
+    vectors: VectorStore
+    #: The index directory of an embedded index (None on a database server).
+    directory: Path | None

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retriever.batching import plan_batches
-from retriever.encoder import pick_device
+from retriever.encoding.batching import plan_batches
+from retriever.encoding.encoder import pick_device
+from retriever.encoding.models import LOADING, ResolvedModel
 from retriever.errors import InvalidQueryError, ModelError
-from retriever.models import LOADING, ResolvedModel
 
 #: The mask every text may use, whatever the model's own mask token is (``<mask>``, ...).
 MASK = "[MASK]"
@@ -32,7 +32,7 @@ class Prediction:
     probability: float
 
 
-class MaskedLanguageModel:
+class MaskPredictor:
     """Any Hugging Face masked LM with a fast tokenizer (ModernBERT, BERT, RoBERTa, ...)."""
 
     def __init__(

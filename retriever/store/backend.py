@@ -1,27 +1,17 @@
 """Which storage an index location means: a directory (SQLite + FAISS files, the default) or a
 PostgreSQL URL (PostgreSQL + pgvector), opened behind the protocols of
-:mod:`retriever.protocols`."""
+:mod:`retriever.store.protocols`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from retriever.errors import IndexNotFoundError, RetrieverError
-from retriever.protocols import MetadataStore, VectorStore, WriteLock
 from retriever.settings import DATABASE_SCHEMES
+from retriever.store.protocols import Backend
 
 DATABASE_FILE = "index.sqlite3"
 LOCK_FILE = "write.lock"
-
-
-@dataclass(frozen=True, slots=True)
-class Backend:
-    store: MetadataStore
-    lock: WriteLock
-    vectors: VectorStore
-    #: The index directory of an embedded index (None on a database server).
-    directory: Path | None
 
 
 def is_database_url(location: str | Path) -> bool:
@@ -38,9 +28,9 @@ def open_backend(location: str | Path, *, create: bool) -> Backend:
 
 
 def open_embedded(directory: Path, *, create: bool) -> Backend:
-    from retriever.generations import Generations
-    from retriever.locking import FileLock
     from retriever.store import SQLiteStore
+    from retriever.store.generations import FaissVectors
+    from retriever.store.locking import FileLock
 
     database = directory / DATABASE_FILE
     if not database.exists():
@@ -51,4 +41,4 @@ def open_embedded(directory: Path, *, create: bool) -> Backend:
         directory.mkdir(parents=True, exist_ok=True)
     store = SQLiteStore(database)
     lock = FileLock(directory / LOCK_FILE)
-    return Backend(store, lock, Generations(directory, store, lock), directory)
+    return Backend(store, lock, FaissVectors(directory, store, lock), directory)

@@ -17,7 +17,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from retriever import ann
+from retriever.store import ann
 
 log = logging.getLogger("retriever")
 

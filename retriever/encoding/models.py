@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,4 +140,7 @@ def _download(repo_id: str) -> ResolvedModel:
 
 
 def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+    """``HF_HUB_OFFLINE`` as huggingface_hub itself reads it."""
+    from huggingface_hub import is_offline_mode
+
+    return is_offline_mode()

@@ -34,15 +34,15 @@ import numpy as np
 from indexers.chunk import Chunk, TokenCounter, content_hash
 from indexers.chunking import chunk_text
 from indexers.discovery import LoadedFile
-from retriever.encoder import Encoder, ModelFingerprint, SentenceTransformerEncoder
+from retriever.encoding.encoder import Encoder, ModelFingerprint, SentenceTransformerEncoder
+from retriever.encoding.models import resolve_model
+from retriever.encoding.precision import Precision
 from retriever.errors import RetrieverError
-from retriever.indexing import Indexer, Root, pending_document
+from retriever.ingest.indexing import Indexer, Root, pending_document
 from retriever.manifest import check_fingerprint
-from retriever.models import resolve_model
-from retriever.precision import Precision
-from retriever.protocols import MetadataStore, VectorWriter
 from retriever.settings import Settings
 from retriever.store import PendingDocument
+from retriever.store.protocols import MetadataStore, VectorWriter
 from retriever.types import IndexReport
 
 INSTALL_HINT = "pip install 'retriever[ray]'"

@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult
+from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult
 from retriever.types import Hit, IndexReport, Status
 
 if TYPE_CHECKING:
-    from retriever.doctor import Diagnosis
-    from retriever.watching import WatchUpdate
+    from retriever.ingest.watching import WatchUpdate
+    from retriever.ops.doctor import Diagnosis
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from retriever.mask_tasks import DEFAULT_TEMPLATE, MaskedLM, check_labels, split_template
-from retriever.models import resolve_masked_lm
-from retriever.protocols import MetadataStore
+from retriever.encoding.models import resolve_masked_lm
+from retriever.masked_lm.tasks import DEFAULT_TEMPLATE, MaskedLM, check_labels, split_template
+from retriever.store.protocols import MetadataStore
 
 #: Chunks classified per model call (and per transaction).
 LABEL_BATCH = 32
