@@ -82,6 +82,7 @@ def search(http: httpx.Client, query: str, mode: str) -> list[dict]:
     return response.json()["hits"]
 
 
+@pytest.mark.slow  # three server and indexer processes
 def test_two_replicas_serve_while_a_third_process_indexes(
     replicas, postgres_url: str, tiny_modernbert: Path
 ) -> None:
