@@ -15,6 +15,7 @@ RUNS = int(os.environ.get("RETRIEVER_KILL_RUNS", "30"))
 
 
 @pytest.mark.slow  # RUNS processes killed and checked
+@pytest.mark.precision  # incremental vectors against from-scratch ones
 def test_kill_nine_during_indexing_never_corrupts_the_index(tmp_path: Path) -> None:
     # The bundled MiniLM: a random-weight model ranks everything alike, so top 10 say nothing.
     summary = kill_loop(tmp_path, "minilm", RUNS, seed=RUNS, log=print)
