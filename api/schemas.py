@@ -33,6 +33,8 @@ MAX_GLOB_CHARS = 1024
 MAX_BATCH = 256
 #: The most pairs one similarity request may carry.
 MAX_PAIRS = 1024
+#: The largest page offset: the largest integer SQLite and PostgreSQL (BIGINT) bind.
+MAX_OFFSET = 2**63 - 1
 
 Query = Annotated[
     str,
