@@ -5,7 +5,8 @@ Usage::
     python benchmarks/build_eval_sets.py            # rebuild everything
     python benchmarks/build_eval_sets.py --check    # only validate what is there
 
-Everything under ``data/eval/`` is deleted and rebuilt. The script uses the
+Everything it builds under ``data/eval/`` is deleted and rebuilt (the vendored
+``data/eval/codebench/`` is left alone). The script uses the
 standard library only, and its output depends only on what is installed on the
 machine (package versions are recorded in each set's ``manifest.json`` and in
 ``data/eval/README.md``): inputs are sorted, every random choice uses a fixed
@@ -1578,8 +1579,10 @@ def main() -> int:
     args = ap.parse_args()
 
     if not args.check:
-        if OUT.exists():
-            shutil.rmtree(OUT)
+        # Only what this script writes goes: data/eval/codebench/ is vendored, not generated.
+        for generated in [*SETS, "licenses"]:
+            if (OUT / generated).exists():
+                shutil.rmtree(OUT / generated)
         code_src: list[dict] = []
         code_files, code_queries = build_code(code_src)
         files = {f.rel: f.stripped.text for f in code_files}
