@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from retriever.code_ranking import Candidate, RankingConfig, rank  # noqa: E402
+from retriever.code_ranking import FILE_LEVEL, Candidate, RankingConfig, rank  # noqa: E402
 from retriever.codebench import (  # noqa: E402
     Query,
     load_queries,
@@ -50,6 +50,16 @@ DATASET = REPO / "data" / "eval" / "codebench"
 WORK = HERE / ".work" / "codebench"  # git-ignored
 RESULTS = HERE / "results" / "codebench.json"
 MODES = ("hybrid", "lexical", "dense")
+#: Other values of the stage's weights, to show how sensitive the result is (not tuned on it).
+SENSITIVITY: dict[str, tuple[float, ...]] = {
+    "diversity_factor": (0.5, 0.85),
+    "path_boost": (0.25, 1.0),
+    "definition_boost": (0.5, 2.0),
+    "file_evidence_weight": (0.15, 0.6),
+    "non_core_factor": (0.25, 0.75),
+    "fragment_factor": (0.25, 0.75),
+}
+FILE_WEIGHTS = ("diversity_factor", "file_evidence_weight", "path_boost")
 #: The hit fields the ranking stage reads (the text is stored once per chunk).
 FIELDS = ("chunk_id", "path", "start_line", "end_line", "kind", "symbol", "heading", "score")
 
@@ -99,15 +109,15 @@ def gather(
     per_query: dict[str, Any] = {}
     with Retriever.open(directory, create=False) as retriever:
         for query_id, query in queries:
-            entry: dict[str, Any] = {}
-            for mode in MODES:
-                hits = retriever.search(query, k=10, mode=mode)
-                entry[mode] = [[h.path, h.start_line, h.end_line] for h in hits]
+            hits = retriever.search(query, k=10, mode="hybrid")
+            entry: dict[str, Any] = {"hybrid": [[h.path, h.start_line, h.end_line] for h in hits]}
             for mode in ("lexical", "dense"):
                 hits = retriever.search(query, k=depth, mode=mode)
                 for hit in hits:
                     texts[hit.chunk_id] = hit.text
                 entry[f"{mode}_candidates"] = [[getattr(h, f) for f in FIELDS] for h in hits]
+                # A single mode's top 10 is the head of its candidates.
+                entry[mode] = [[h.path, h.start_line, h.end_line] for h in hits[:10]]
             per_query[query_id] = entry
     data = {"texts": texts, "queries": per_query}
     cache.write_text(json.dumps(data))
@@ -156,15 +166,27 @@ def eval_set(data: dict[str, Any], dataset: Path, configs: dict[str, RankingConf
 
 
 def ranking_configs(ranking: str, ablate: bool) -> dict[str, RankingConfig]:
-    """The ranking stage's runs: all signals on, and with ``ablate`` each signal off in turn."""
+    """The ranking stage's runs: its defaults, with the file-level signals on, and with
+    ``ablate`` each signal flipped in turn and other values of its weights."""
     if ranking == "off":
         return {}
     full = RankingConfig()
-    configs = {"ranked": full}
+    files = FILE_LEVEL
+    configs = {"ranked": full, "ranked-file-level": files}
     if ablate:
         for signal in fields(RankingConfig):
-            if getattr(full, signal.name) is True:
-                configs[f"ranked-without-{signal.name}"] = replace(full, **{signal.name: False})
+            value = getattr(full, signal.name)
+            if isinstance(value, bool):
+                name = f"ranked-{'without' if value else 'with'}-{signal.name}"
+                configs[name] = replace(full, **{signal.name: not value})
+        for signal in ("natural_names", "path_terms", "file_evidence", "file_diversity"):
+            configs[f"ranked-file-level-without-{signal}"] = replace(files, **{signal: False})
+        for weight, values in SENSITIVITY.items():
+            base, prefix = (
+                (files, "ranked-file-level") if weight in FILE_WEIGHTS else (full, "ranked")
+            )
+            for value in values:
+                configs[f"{prefix}-{weight}={value}"] = replace(base, **{weight: value})
     return configs
 
 
@@ -182,6 +204,37 @@ def run_ranking(
     return rows
 
 
+def markdown(record: dict[str, Any]) -> str:
+    """The tables of docs/benchmarks.md: ours beside the peers, per category, per language,
+    and the ablation rows."""
+    results, peers = record["results"], record["peers"]["methods"]
+    categories = sorted(results["hybrid"]["category"])
+    lines = [
+        "| method | overall | " + " | ".join(categories) + " | hit@1 |",
+        "|---|---:|" + "---:|" * len(categories) + "---:|",
+    ]
+    for name, summary in results.items():
+        cells = [f"{summary['category'][c]:.3f}" for c in categories]
+        row = f"| ours: {name} | {summary['overall']['ndcg10']:.3f} | " + " | ".join(cells)
+        lines.append(row + f" | {summary['overall']['hit@1']:.3f} |")
+    for name, peer in sorted(peers.items(), key=lambda item: -item[1]["ndcg10"]):
+        published = peer.get("by_category") or {}
+        cells = [f"{published[c]:.3f}" if c in published else "" for c in categories]
+        lines.append(f"| {name} | {peer['ndcg10']:.3f} | " + " | ".join(cells) + " | |")
+    repos = sorted(results["hybrid"]["repo"])
+    language = {q.repo: q.language for q in load_queries(DATASET)}
+    shown = ["hybrid", "lexical", "dense", "ranked", "ranked-file-level"]
+    shown = [name for name in shown if name in results]
+    lines += ["", "| language (repository) | " + " | ".join(shown) + " | semble | CRE hybrid |"]
+    lines.append("|---|" + "---:|" * (len(shown) + 2))
+    for repo in repos:
+        cells = [f"{results[name]['repo'][repo]:.3f}" for name in shown]
+        theirs = [f"{peers[m]['per_repo'][repo]:.3f}" for m in ("semble", "CodeRankEmbed Hybrid")]
+        theirs = [cell.replace("nan", "") for cell in theirs]
+        lines.append(f"| {language[repo]} ({repo}) | " + " | ".join(cells + theirs) + " |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", type=Path, default=DATASET)
@@ -193,10 +246,14 @@ def main() -> int:
     parser.add_argument("--refresh", action="store_true", help="search again, ignore the cache")
     parser.add_argument("--index-only", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--markdown", action="store_true", help="print the recorded tables")
     parser.add_argument(
         "--eval-set", type=Path, action="append", default=[], help="also a data/eval set"
     )
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(args.out.read_text())))
+        return 0
 
     WORK.mkdir(parents=True, exist_ok=True)
     queries = load_queries(args.dataset)

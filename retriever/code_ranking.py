@@ -14,15 +14,16 @@ no database, nothing tuned per language or repository. The signals, each one swi
 - **non-core code**: tests, examples, fixtures, benchmarks, vendored and generated files sink,
   unless the query asks about them;
 - **fragments**: pieces of 1-3 lines and heading-only chunks sink;
-- **file evidence**: other matching chunks of the same file lift a chunk;
-- **signature piece**: of several pieces of one long definition, the first (which carries its
-  signature) stands for it with the best score of them;
-- **file diversity**: a further chunk of a file already ranked counts for less, so the top
-  results show several files.
+- **signature piece** (off: no gain measured): of several pieces of one long definition, the
+  first (which carries its signature) stands for it with the best score of them;
+- **file evidence** and **file diversity** (off unless answers are files): other matching
+  chunks of the same file lift a chunk, and a further chunk of a file already ranked counts
+  for less, so the top results name several files.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -53,7 +54,7 @@ ASKS_NON_CORE = frozenset(_ASKS_NON_CORE.split())
 DEFINITION_KEYWORDS = (
     "class|struct|interface|enum|trait|object|protocol|extension|module|namespace|record|union|"
     "def|defp|defmodule|defprotocol|defimpl|defmacro|fn|func|fun|function|sub|proc|type|"
-    "typealias|typedef|newtype|data|impl|val|var|let|const|static|final|local function"
+    "typealias|typedef|newtype|data|impl|val|var|let|const|local function"
 )
 #: How far the first lines of a chunk are searched for a definition of a query name.
 DEFINITION_LINES = 40
@@ -80,12 +81,18 @@ class RankingConfig:
 
     query_weights: bool = True
     definitions: bool = True
-    path_terms: bool = True
     non_core: bool = True
     fragments: bool = True
-    file_evidence: bool = True
-    signature_piece: bool = True
-    file_diversity: bool = True
+    #: Measured without gain on codebench, so off.
+    signature_piece: bool = False
+    #: File-level signals (see FILE_LEVEL): they win where answers are whole files (codebench)
+    #: and lose where answers are single definitions or sections (data/eval), so they are off
+    #: by default. ``natural_names``: the code-shaped tokens of a natural-language query count
+    #: as names to define; ``path_terms``: query words in a file's name lift all its chunks.
+    natural_names: bool = False
+    path_terms: bool = False
+    file_evidence: bool = False
+    file_diversity: bool = False
     #: Lexical and dense weights in the fusion of a symbol-like query.
     symbol_weights: tuple[float, float] = (1.0, 0.3)
     definition_boost: float = 1.0
@@ -97,6 +104,14 @@ class RankingConfig:
     piece_factor: float = 0.5
     file_evidence_weight: float = 0.3
     diversity_factor: float = 0.7
+
+
+#: For questions whose answers are whole files ("which files handle X"): every file-level signal
+#: on. Better on codebench (whole-file targets), worse where answers are single definitions or
+#: sections (data/eval); see docs/benchmarks.md.
+FILE_LEVEL = RankingConfig(
+    path_terms=True, natural_names=True, file_evidence=True, file_diversity=True
+)
 
 
 def query_type(query: str) -> QueryType:
@@ -127,17 +142,21 @@ def _code_shaped(token: str) -> bool:
 
 
 def query_names(query: str, kind: QueryType) -> set[str]:
-    """The code names a query mentions, lower case, as their last component (``Sinatra::Base``
-    -> ``base`` and ``sinatra::base``): every token of a symbol query, the code-shaped tokens
-    of a natural one."""
+    """The code names a query mentions, as written, whole and as their last component
+    (``Sinatra::Base`` -> ``Sinatra.Base`` and ``Base``; separators become dots): every token
+    of a symbol query, the code-shaped tokens of a natural one."""
     names = set()
     for match in IDENTIFIER.finditer(query):
         token = match[0]
         if kind == "natural" and not _code_shaped(token):
             continue
-        names.add(token.lower())
-        names.add(re.split(r"::|\.|/|#", token)[-1].lower())
-    return {name for name in names if len(name) > 1 and name not in STOPWORDS}
+        names.add(_dotted(token))
+        names.add(_dotted(token).rsplit(".", 1)[-1])
+    return {name for name in names if len(name) > 1 and name.lower() not in STOPWORDS}
+
+
+def _dotted(name: str) -> str:
+    return re.sub(r"::|/|#", ".", name)
 
 
 def query_words(query: str) -> set[str]:
@@ -149,9 +168,13 @@ def query_words(query: str) -> set[str]:
 
 
 def _same_word(a: str, b: str) -> bool:
-    """Equal, or one a prefix of the other with at least 4 letters in common (``float`` and
-    ``floating``, ``route`` and ``routes``): a stemmer's worth of matching, no dictionary."""
-    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+    """Equal, or sharing a prefix of at least 4 letters that leaves at most 2 letters of the
+    shorter word (``float`` and ``floating``, ``formats`` and ``formatter``, ``preprocessed``
+    and ``preprocessing``): a stemmer's worth of matching, without a dictionary."""
+    if a == b:
+        return True
+    common = len(os.path.commonprefix([a, b]))
+    return common >= 4 and common >= min(len(a), len(b)) - 2
 
 
 def _name_parts(name: str) -> list[str]:
@@ -186,31 +209,35 @@ def _is_fragment(candidate: Candidate, lines: int) -> bool:
 
 
 def definition_match(candidate: Candidate, names: set[str], patterns: list[re.Pattern]) -> float:
-    """1.0 when the chunk defines a query name, 0.5 when it is a member of such a definition
-    (its qualified symbol has the name as a container), else 0."""
+    """1.0 when the chunk defines a query name (its symbol ends with it, or a definition
+    keyword precedes it in the chunk's first lines); 0.5 when the name matches only ignoring
+    case, or when the chunk is a member of such a definition (a container in its symbol);
+    else 0."""
     if not names:
         return 0.0
     if candidate.symbol:
-        parts = [p.lower() for p in re.split(r"::|\.|/|#", candidate.symbol) if p]
-        if parts and (parts[-1] in names or candidate.symbol.lower() in names):
+        symbol = _dotted(candidate.symbol)
+        if any(symbol == name or symbol.endswith("." + name) for name in names):
             return 1.0
-        if any(part in names for part in parts[:-1]):
+        parts = [part.lower() for part in symbol.split(".") if part]
+        lowered = {name.lower() for name in names}
+        if parts and (parts[-1] in lowered or any(part in lowered for part in parts[:-1])):
             return 0.5
     head = "\n".join(candidate.text.splitlines()[:DEFINITION_LINES])
     return 1.0 if any(pattern.search(head) for pattern in patterns) else 0.0
 
 
-def _definition_patterns(names: set[str]) -> list[re.Pattern]:
+def definition_patterns(names: set[str]) -> list[re.Pattern]:
     patterns = []
     for name in sorted(names):
-        if not re.fullmatch(r"\w+", name):
+        if not re.fullmatch(r"\w+", name):  # a dotted name is matched by its last part
             continue
         escaped = re.escape(name)
         patterns.append(
             re.compile(
                 rf"(?:\b(?:{DEFINITION_KEYWORDS})\s+(?:[\w.:]*[.:])?{escaped}\b"
                 rf"|^\s*{escaped}\s*(?:::|=\s*(?:struct|enum|union|class)\b))",
-                re.IGNORECASE | re.MULTILINE,
+                re.MULTILINE,
             )
         )
     return patterns
@@ -246,23 +273,22 @@ def rank(
     kind = query_type(query)
     weights = config.symbol_weights if config.query_weights and kind == "symbol" else (1.0, 1.0)
     fused = fuse(lexical, dense, weights)
-    names = query_names(query, kind)
-    patterns = _definition_patterns(names)
+    names = query_names(query, kind) if kind == "symbol" or config.natural_names else set()
+    patterns = definition_patterns(names)
     words = query_words(query)
     demote = config.non_core and not any(
         _same_word(w, asked) for w in words for asked in ASKS_NON_CORE
     )
     scores: dict[str, float] = {}
     for chunk_id, (candidate, score) in fused.items():
-        if config.definitions:
-            match = definition_match(candidate, names, patterns)
-            boost = config.definition_boost if match == 1.0 else config.member_boost
-            score *= 1 + (boost if match else 0.0)
+        match = definition_match(candidate, names, patterns) if config.definitions else 0.0
+        if match:
+            score *= 1 + (config.definition_boost if match == 1.0 else config.member_boost)
         if config.path_terms:
             score *= 1 + config.path_boost * path_score(candidate.path, words)
         if demote and is_non_core(candidate.path):
             score *= config.non_core_factor
-        if config.fragments and _is_fragment(candidate, config.fragment_lines):
+        if config.fragments and not match and _is_fragment(candidate, config.fragment_lines):
             score *= config.fragment_factor
         scores[chunk_id] = score
     candidates = {chunk_id: pair[0] for chunk_id, pair in fused.items()}
