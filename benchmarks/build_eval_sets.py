@@ -1456,6 +1456,11 @@ def render_readme(summaries: dict[str, dict], code_src: list[dict], prose_src: l
         "per-query details such as the source symbol or heading, and a sha256 per corpus",
         "file). Run one with `retriever eval data/eval/<set>`.",
     )
+    out += para(
+        "`codebench/` is not built here: it is a vendored public code-search benchmark",
+        "(19 repositories, 377 questions, its own README and licences), run by",
+        "`benchmarks/codebench.py`; a rebuild leaves it alone.",
+    )
     out += ["| set | queries | files | bytes |", "| --- | ---: | ---: | ---: |"]
     for name, s in summaries.items():
         out.append(f"| `{name}` | {s['queries']} | {s['files']} | {fmt_bytes(s['bytes'])} |")
