@@ -280,12 +280,15 @@ def rank(
         _same_word(w, asked) for w in words for asked in ASKS_NON_CORE
     )
     scores: dict[str, float] = {}
+    by_path: dict[str, float] = {}
     for chunk_id, (candidate, score) in fused.items():
         match = definition_match(candidate, names, patterns) if config.definitions else 0.0
         if match:
             score *= 1 + (config.definition_boost if match == 1.0 else config.member_boost)
         if config.path_terms:
-            score *= 1 + config.path_boost * path_score(candidate.path, words)
+            if candidate.path not in by_path:  # a file's chunks share its path's score
+                by_path[candidate.path] = path_score(candidate.path, words)
+            score *= 1 + config.path_boost * by_path[candidate.path]
         if demote and is_non_core(candidate.path):
             score *= config.non_core_factor
         if config.fragments and not match and _is_fragment(candidate, config.fragment_lines):
