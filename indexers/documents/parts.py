@@ -34,8 +34,9 @@ MAX_PAGES = 2000  # PDF pages
 MAX_UNZIPPED_BYTES = 256 << 20  # what a DOCX/PPTX says its parts expand to
 MAX_ZIP_ENTRIES = 10_000
 MAX_TEXT_CHARS = 20_000_000  # extracted text, all parts together
-#: Seconds an extraction may go without finishing a page, slide or cell before it is stopped.
-STALL_SECONDS = 10.0
+#: Seconds an extraction may go without finishing a page, slide or cell before it is stopped
+#: (8, so that with a worker's start a hostile file is skipped within 10 s).
+STALL_SECONDS = 8.0
 #: Memory an isolated extraction may add to its worker process.
 EXTRA_MEMORY_BYTES = 500 << 20
 

@@ -45,16 +45,25 @@ class _Client:
 
     def extract(self, format: str, data: bytes, stall_seconds: float) -> Extraction:
         with self.lock:
-            process = self._process()
-            try:
-                assert process.stdin is not None
-                process.stdin.write(json.dumps([format, len(data)]).encode() + b"\n")
-                process.stdin.write(data)
-                process.stdin.flush()
-                reply = self._reply(process, stall_seconds)
-            except BaseException:
-                self.close()
-                raise
+            for attempt in (1, 2):
+                try:
+                    process = self._process()
+                    assert process.stdin is not None
+                    process.stdin.write(json.dumps([format, len(data)]).encode() + b"\n")
+                    process.stdin.write(data)
+                    process.stdin.flush()
+                except OSError as exc:  # the worker went away since the last file: start anew
+                    self.close()
+                    if attempt == 2:
+                        detail = f"the document reader could not run: {exc}"
+                        raise Refused("unreadable", detail) from exc
+                    continue
+                try:
+                    reply = self._reply(process, stall_seconds)
+                except BaseException:
+                    self.close()
+                    raise
+                break
             if reply.get("restart"):  # the worker ran out of memory and is on its way out
                 self.close()
         if "refused" in reply:
@@ -90,7 +99,7 @@ class _Client:
                 block = os.read(fd, 1 << 16)
                 if not block:
                     self.close()
-                    raise Refused("too-large", "the reader stopped (out of memory?)")
+                    raise Refused("malformed", "the reader crashed on it")
                 buffer += block
                 if expected is None:
                     while buffer.startswith(b".\n"):  # a part done: the clock starts again
@@ -126,8 +135,11 @@ def _cap_memory() -> None:
         import resource
     except ImportError:  # not on this platform: the parent's time bound still holds
         return
-    with open("/proc/self/statm") as statm:
-        size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    try:
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # no /proc (macOS, where the cap is not enforced anyway)
+        return
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     soft = size + EXTRA_MEMORY_BYTES
     if hard != resource.RLIM_INFINITY:
