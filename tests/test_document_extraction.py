@@ -208,3 +208,21 @@ def test_an_isolated_extraction_gives_the_same_parts() -> None:
     inline = read_document("pdf", MANUAL, isolated=False)
     assert read_document("pdf", MANUAL) == inline
     assert json.loads(json.dumps(inline.to_json())) == inline.to_json()
+
+
+def test_consecutive_code_cells_pack_together_and_say_so() -> None:
+    data = notebook(
+        [
+            ("markdown", "# Setup"),
+            ("code", "import os"),
+            ("code", "x = 1"),
+            ("code", "print(x)"),
+            ("markdown", "# Next"),
+            ("code", "y = 2"),
+        ]
+    )
+    chunks = chunks_of("ipynb", data)
+    setup = where(chunks, "import os")
+    assert (setup.start_unit, setup.end_unit, setup.heading) == (2, 4, "Setup")
+    assert cite("n.ipynb", setup.unit, setup.start_unit, setup.end_unit) == "n.ipynb cells 2\u20134"
+    assert where(chunks, "y = 2").start_unit == 6  # a heading in between starts a new chunk
