@@ -19,9 +19,8 @@ from api.errors import ApiError, install_error_handlers
 from api.jobs import GitStates, IndexJob, Warmup, watcher_for
 from api.mcp import streamable_http_app
 from api.security import BodyLimit, JsonWrites, Keys, LoopbackOnly, ReadKeyGate
-from retriever.engine import Retriever
-from retriever.settings import Settings
-from retriever.watching import run_in_thread
+from retriever import Retriever, Settings
+from retriever import watch_in_thread as run_in_thread
 
 #: The web search page and its assets, served at ``/``.
 STATIC = Path(__file__).parent / "static"

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from retriever.errors import (
+from retriever import (
     CorruptIndexError,
     IndexLockedError,
     IndexNotFoundError,

@@ -9,10 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from api.errors import ApiError
-from retriever.engine import VIRTUAL_ROOT, Retriever
-from retriever.errors import RetrieverError
-from retriever.types import IndexReport
-from retriever.watching import Watcher, WatchUpdate
+from retriever import VIRTUAL_ROOT, IndexReport, Retriever, RetrieverError, Watcher, WatchUpdate
 
 log = logging.getLogger("retriever.api")
 

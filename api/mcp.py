@@ -1,4 +1,4 @@
-"""The MCP server: three read-only tools over a Retriever, served over stdio or streamable HTTP.
+"""The MCP server: seven read-only tools over a Retriever, served over stdio or streamable HTTP.
 
 ``python -m api.mcp --index DIR`` (the CLI's ``retriever mcp``) serves stdio for desktop clients;
 :func:`streamable_http_app` is the ASGI app that ``retriever serve`` mounts at ``/mcp``.
@@ -17,8 +17,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
 
-from retriever import Retriever, RetrieverError
-from retriever.context import citation
+from retriever import MAX_HITS, Retriever, RetrieverError, SearchMode, citation
 
 INSTRUCTIONS = (
     "Searches one local index of documents and source code. Start with `search` to find where "
@@ -36,10 +35,43 @@ RERANK = (
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
+#: The search filters (the fields of :class:`retriever.Filters`), as tool parameters.
+PathGlob = Annotated[
+    str | None,
+    Field(description="Only paths matching this glob (`*` spans `/`), e.g. `src/*.py`."),
+]
+Language = Annotated[
+    str | list[str] | None,
+    Field(description="Only these languages (one or a list), e.g. `python`, `markdown`."),
+]
+Kind = Annotated[
+    str | list[str] | None,
+    Field(description="Only these chunk kinds (one or a list), e.g. `function`, `section`."),
+]
+Symbol = Annotated[
+    str | None,
+    Field(description="Only code symbols matching this glob over qualified names, `Cart.*`."),
+]
+Label = Annotated[
+    str | list[str] | None,
+    Field(description="Only chunks given these labels at ingest (one or a list)."),
+]
+Mode = Annotated[
+    SearchMode,
+    Field(
+        description="`hybrid` (dense and lexical fused), `dense` (embeddings) or `lexical` "
+        "(BM25 over identifier-aware terms): `lexical` for exact names."
+    ),
+]
+
+
 class SearchHit(BaseModel):
     """One ranked passage."""
 
     citation: str = Field(description="Where the passage is: `path:start_line-end_line`.")
+    path: str = Field(description="Path of the file, relative to the indexed root.")
+    start_line: int = Field(description="First line of the passage (1-based).")
+    end_line: int = Field(description="Last line of the passage (inclusive).")
     symbol: str | None = Field(description="Qualified name of the code definition, if code.")
     heading: str | None = Field(description="Heading breadcrumb of the section, if prose.")
     score: float = Field(description="Similarity to the query; higher is better.")
@@ -116,37 +148,29 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
 
     def search(
         query: Annotated[str, Field(description="What to look for, in natural language or code.")],
-        k: Annotated[int, Field(description="How many hits to return (1-1000).")] = 10,
-        path_glob: Annotated[
-            str | None, Field(description="Only paths matching this glob, e.g. `src/*.py`.")
-        ] = None,
-        language: Annotated[
-            str | None, Field(description="Only this language, e.g. `python`, `markdown`.")
-        ] = None,
-        kind: Annotated[
-            str | None, Field(description="Only this chunk kind, e.g. `function`, `section`.")
-        ] = None,
-        label: Annotated[
-            str | None, Field(description="Only chunks given this label at ingest.")
-        ] = None,
+        k: Annotated[int, Field(description=f"How many hits to return (1-{MAX_HITS}).")] = 10,
+        path_glob: PathGlob = None,
+        language: Language = None,
+        kind: Kind = None,
+        symbol: Symbol = None,
+        label: Label = None,
+        mode: Mode = "hybrid",
         rerank: Annotated[bool, Field(description=RERANK)] = False,
     ) -> list[SearchHit]:
         """Find the passages of the indexed documents and code most relevant to a query, best
         first. Use it to locate where something is defined, handled or explained; each hit
-        gives `path:start-end`, the symbol or heading, a score, the text and a doc_id."""
-        filters = {"path_glob": path_glob, "language": language, "kind": kind, "label": label}
+        gives `path:start-end` (and `path`, `start_line`, `end_line`), the symbol or heading, a
+        score, the text and a doc_id."""
+        filters = _filters(path_glob, language, kind, symbol, label)
         with _tool_errors():
             # An LLM acts on what it reads: never hand it a passage whose file has changed.
-            hits = retriever.search(
-                query,
-                k,
-                {name: value for name, value in filters.items() if value is not None},
-                verify=True,
-                rerank=rerank,
-            )
+            hits = retriever.search(query, k, filters, mode=mode, verify=True, rerank=rerank)
         return [
             SearchHit(
                 citation=citation(hit.path, hit.start_line, hit.end_line),
+                path=hit.path,
+                start_line=hit.start_line,
+                end_line=hit.end_line,
                 symbol=hit.symbol,
                 heading=hit.heading,
                 score=round(hit.score, 4),
@@ -160,7 +184,7 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
     def get_context(
         query: Annotated[str, Field(description="The question the context should answer.")],
         token_budget: Annotated[int, Field(description="Most tokens the context may take.")] = 2000,
-        k: Annotated[int, Field(description="How many chunks to consider (1-1000).")] = 20,
+        k: Annotated[int, Field(description=f"How many chunks to consider (1-{MAX_HITS}).")] = 20,
         rerank: Annotated[bool, Field(description=RERANK)] = False,
     ) -> ContextResult:
         """Build a prompt-ready context for a question: the most relevant passages, adjacent
@@ -248,6 +272,23 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
         description = inspect.cleandoc(tool.__doc__ or "")
         server.add_tool(tool, description=description, annotations=READ_ONLY)
     return server
+
+
+def _filters(
+    path_glob: str | None,
+    language: str | list[str] | None,
+    kind: str | list[str] | None,
+    symbol: str | None,
+    label: str | list[str] | None,
+) -> dict[str, str | list[str]]:
+    given = {
+        "path_glob": path_glob,
+        "language": language,
+        "kind": kind,
+        "symbol": symbol,
+        "label": label,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def streamable_http_app(retriever: Retriever, *, host: str = "127.0.0.1") -> Starlette:

@@ -20,8 +20,7 @@ from api import schemas
 from api.errors import ApiError, error_body
 from api.jobs import GitStates, IndexJob, Warmup
 from api.security import require_admin, require_read
-from retriever.engine import Retriever
-from retriever.types import DocumentSummary, Status
+from retriever import DocumentSummary, Retriever, Status
 
 T = TypeVar("T")
 #: The largest offset the database can take (a signed 64-bit integer).
@@ -69,24 +68,22 @@ def _model_name(retriever: Retriever) -> str:
 def search(body: schemas.SearchRequest, retriever: Engine) -> dict[str, Any]:
     """The `k` chunks that best match `query`, best first, among those matching `filters`."""
     filters = body.filters.to_engine() if body.filters else None
-    timings: dict[str, float] = {}
-    hits, took_ms = _timed(
+    result, took_ms = _timed(
         lambda: retriever.search(
             body.query,
             body.k,
             filters,
-            timings,
             mode=body.mode,
             verify=body.verify,
             rerank=body.rerank,
         )
     )
     return {
-        "hits": hits,
+        "hits": result.hits,
         "took_ms": took_ms,
-        "timings": timings,
+        "timings": result.timings,
         "model": _model_name(retriever),
-        "index_generation": retriever.searched_generation,
+        "index_generation": result.generation,
     }
 
 

@@ -10,15 +10,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from retriever.context import Passage
-from retriever.engine import MAX_QUERY_CHARS, SearchMode
-from retriever.mask_tasks import MAX_K as MAX_PREDICTIONS
-from retriever.mask_tasks import MAX_LABELS, Classification, ClozeAnswer
-from retriever.masked_lm import Prediction
-from retriever.types import DocumentSummary, Hit, IndexReport
+from retriever import (
+    MAX_LABELS,
+    MAX_PREDICTIONS,
+    MAX_QUERY_CHARS,
+    Classification,
+    ClozeAnswer,
+    DocumentSummary,
+    Hit,
+    IndexReport,
+    Passage,
+    Prediction,
+    SearchMode,
+)
 
 #: The most hits one search or context request may ask for.
-MAX_K = 100
+MAX_HTTP_HITS = 100
 #: The most texts one embeddings request may carry (OpenAI's own limit).
 MAX_INPUTS = 2048
 #: The longest glob a filter accepts.
@@ -84,7 +91,7 @@ Rerank = Annotated[
 
 class SearchRequest(Strict):
     query: Query
-    k: int = Field(10, ge=1, le=MAX_K, description="How many hits.")
+    k: int = Field(10, ge=1, le=MAX_HTTP_HITS, description="How many hits.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
     verify: bool | Literal["drop", "flag"] = Field(
@@ -114,7 +121,7 @@ class ContextRequest(Strict):
     token_budget: int = Field(
         ge=1, le=1_000_000, description="The most tokens the passages may take together."
     )
-    k: int = Field(20, ge=1, le=MAX_K, description="How many chunks to draw passages from.")
+    k: int = Field(20, ge=1, le=MAX_HTTP_HITS, description="How many chunks to draw passages from.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
     rerank: Rerank = False

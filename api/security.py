@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import ApiError, error_body, error_response
-from retriever.errors import RetrieverError
+from retriever import RetrieverError
 
 Role = Literal["read", "admin"]
 

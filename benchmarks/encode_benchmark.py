@@ -35,8 +35,8 @@ from index_benchmark import machine, versions
 
 from indexers.chunking import chunk_text
 from indexers.discovery import LoadedFile, SourceFile, discover, load
-from retriever.encoder import SentenceTransformerEncoder
-from retriever.models import resolve_model
+from retriever.encoding.encoder import SentenceTransformerEncoder
+from retriever.encoding.models import resolve_model
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "encode.json"

@@ -9,7 +9,7 @@ retriever are not installed). Measures real (non-padding) tokens per second for:
    - fixed length: batches of 32 x 512 tokens, and 2 x 8,192;
    - variable lengths (2,048 sequences, lengths ~ normal(256, 128) clipped to 16..512, as in
      the ModernBERT paper's variable-length runs): padded batches of 32 in arrival order, and
-     retriever's token-budget batches sorted by length (retriever/batching.py);
+     retriever's token-budget batches sorted by length (retriever/encoding/batching.py);
 2. retriever's encoder (``SentenceTransformerEncoder``, precision auto = bf16 on CUDA) against a
    plain ``SentenceTransformer.encode(batch_size=32)`` in fp32 on the same 3,000 texts of mixed
    length.
@@ -40,7 +40,7 @@ from pathlib import Path
 import torch
 from transformers import ModernBertConfig, ModernBertModel
 
-from retriever.batching import plan_batches
+from retriever.encoding.batching import plan_batches
 
 WORDS = [
     "upload",
@@ -217,8 +217,8 @@ def sentence_model(directory: Path) -> Path:
 
 def encoder_path(report: dict) -> None:
     try:
-        from retriever.encoder import SentenceTransformerEncoder
-        from retriever.models import resolve_model
+        from retriever.encoding.encoder import SentenceTransformerEncoder
+        from retriever.encoding.models import resolve_model
     except ImportError as error:
         report["encoder"] = {"skipped": f"retriever's encoder cannot be imported: {error}"}
         return

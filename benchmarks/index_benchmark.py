@@ -297,8 +297,8 @@ def split_timings(model: str, chunk_tokens: int, edit: dict[str, Any]) -> dict[s
     os.environ["HF_HUB_OFFLINE"] = "1"
     from indexers.chunking import chunk_text
     from indexers.discovery import LoadedFile, SourceFile, discover, load
-    from retriever.encoder import SentenceTransformerEncoder
-    from retriever.models import resolve_model
+    from retriever.encoding.encoder import SentenceTransformerEncoder
+    from retriever.encoding.models import resolve_model
     from retriever.settings import Settings
 
     defaults = Settings.model_fields

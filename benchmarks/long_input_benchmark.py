@@ -2,9 +2,9 @@
 """Long inputs on CPU: one 8,192-token input through a ModernBERT-base-sized model.
 
 Stock transformers (SDPA, full attention under a band mask in the local layers) against
-retriever's blocked local attention (retriever/local_attention.py), in fp32 and bf16, on a model
-with transformers' ``ModernBertConfig`` defaults (ModernBERT-base: 22 layers, 768 wide, local
-window 128 with a global layer every 3rd) and random weights, so nothing is downloaded. Also
+retriever's blocked local attention (retriever/encoding/local_attention.py), in fp32 and bf16, on
+a model with transformers' ``ModernBertConfig`` defaults (ModernBERT-base: 22 layers, 768 wide,
+local window 128 with a global layer every 3rd) and random weights, so nothing is downloaded. Also
 times a batch of short inputs (16 x 512), and reports the largest absolute difference between
 the two paths' outputs.
 
@@ -27,7 +27,7 @@ import torch
 from index_benchmark import machine, versions
 from transformers import ModernBertConfig, ModernBertModel
 
-from retriever.local_attention import use_blocked_local_attention
+from retriever.encoding.local_attention import use_blocked_local_attention
 
 RESULTS = Path(__file__).resolve().parent / "results" / "long-input.json"
 

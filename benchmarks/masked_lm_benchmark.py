@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from search_latency import start_server  # noqa: E402
 
-from retriever.mask_tasks import MaskedLM  # noqa: E402
+from retriever.masked_lm.tasks import MaskedLM  # noqa: E402
 from tiny_models import TINY, build_masked_lm  # noqa: E402
 
 SIZES = {"tiny": TINY, "base": {"vocab_size": 50368}}

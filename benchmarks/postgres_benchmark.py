@@ -61,7 +61,7 @@ from search_latency import drive, start_server  # noqa: E402
 
 from indexers.chunk import Chunk, content_hash  # noqa: E402
 from retriever import Filters, Retriever  # noqa: E402
-from retriever.migration import migrate  # noqa: E402
+from retriever.ops.migration import migrate  # noqa: E402
 from retriever.store import DocumentUpdate, PendingDocument  # noqa: E402
 from retriever.store.postgres import open_store  # noqa: E402
 from retriever.store.postgres.search import EXACT_SCAN_MAX_CHUNKS, PostgresVectors  # noqa: E402

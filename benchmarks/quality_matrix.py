@@ -48,14 +48,14 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from retriever import Retriever  # noqa: E402
-from retriever.evaluation import (  # noqa: E402
+from retriever.ops.evaluation import (  # noqa: E402
     DEPTH,
     LabelledQuery,
     judge,
     load_queries,
     score_query,
 )
-from retriever.fusion import RRF_K, reciprocal_rank_fusion  # noqa: E402
+from retriever.search.fusion import RRF_K, reciprocal_rank_fusion  # noqa: E402
 from retriever.types import Hit  # noqa: E402
 
 WORK = HERE / ".work" / "quality"
@@ -229,9 +229,8 @@ def measure_latency(
         for label, filters in [("none", None), *FILTERS[dataset.removesuffix("-small")]]:
             latencies = []
             for item in sample:
-                timings: dict[str, float] = {}
-                retriever.search(item.query, k=10, filters=filters, mode=mode, timings=timings)
-                latencies.append(timings["search_ms"])
+                result = retriever.search(item.query, k=10, filters=filters, mode=mode)
+                latencies.append(result.timings["search_ms"])
             out[f"{mode} / {label}"] = percentiles(latencies)
     return out
 

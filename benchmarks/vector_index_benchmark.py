@@ -3,7 +3,7 @@
 
 For each size (default 100k and 1M vectors of 768 dimensions) and each vector compression
 (``--compressions``, default auto,none,int8,binary; one whose index kind an earlier one already
-had at that size is skipped) builds the index that retriever/ann.py picks, through the same
+had at that size is skipped) builds the index that retriever/store/ann.py picks, through the same
 ``ann.build`` the engine uses, and measures one query at a time through ``VectorIndex.search``
 (query encoding excluded): p50/p95 latency and recall@10 against exact search, for several
 probe counts; also exact search's latency at the same size, and a filtered search (1% of ids
@@ -37,10 +37,9 @@ import numpy as np
 from index_benchmark import machine, versions
 from sqlalchemy import insert
 
-from retriever import ann
-from retriever.store import SQLiteStore
+from retriever.store import SQLiteStore, ann
 from retriever.store.models import ChunkRow, DocumentRow
-from retriever.vectors import VectorIndex
+from retriever.store.vectors import VectorIndex
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "vector-index.json"

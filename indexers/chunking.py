@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from indexers import code, markdown, markup, text
 from indexers.chunk import Chunk, TokenCounter
 from indexers.packing import Packer, Segment, check_partition, to_chunks
+from indexers.secrets import redact
 
 if TYPE_CHECKING:
     from indexers.discovery import LoadedFile
 
 #: Bump when chunk boundaries or metadata change, so indexes built by older chunkers re-chunk.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 Segmenter = Callable[[str], list[Segment]]
 
@@ -37,12 +38,14 @@ def chunk_text(
 ) -> list[Chunk]:
     """Split ``source`` into chunks of at most ``budget`` tokens (as ``count`` measures them).
 
-    The chunks partition the text: joined in order they give back ``source`` exactly. With
-    ``context_header``, each chunk carries its header (see :func:`header_line`), counted in
-    its budget.
+    The chunks partition the text: joined in order they give back ``source`` exactly, except
+    that secrets (private keys, provider tokens) are masked in place first (see
+    :func:`indexers.secrets.redact`: same lines, same byte offsets). With ``context_header``,
+    each chunk carries its header (see :func:`header_line`), counted in its budget.
     """
     if not source:
         return []
+    source = redact(source)
     segmenter = SEGMENTERS.get(language, text.segment_lines)
     segments = segmenter(source)
     check_partition(segments, 0, len(source))

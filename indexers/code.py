@@ -20,36 +20,14 @@ from itertools import accumulate
 from tree_sitter import Language, Node, Parser
 
 from indexers.code_languages import SPECS, LanguageSpec, field_name
+from indexers.code_languages.base import BLOCK_SUFFIXES, find_body
 from indexers.packing import Segment, check_partition
 
-LANGUAGES: tuple[str, ...] = (
-    "python",
-    "javascript",
-    "typescript",
-    "tsx",
-    "go",
-    "rust",
-    "java",
-    "c",
-    "cpp",
-    "csharp",
-    "ruby",
-    "php",
-    "bash",
-)
+#: Every language with a grammar table, in the order they were added.
+LANGUAGES: tuple[str, ...] = tuple(SPECS)
 
 #: Kinds whose oversized segments split into their member definitions.
 CONTAINER_KINDS = frozenset({"class", "interface", "enum", "struct", "trait", "impl", "namespace"})
-#: Node types holding a list of statements or members, read through when splitting.
-_BLOCK_SUFFIXES = (
-    "block",
-    "_body",
-    "compound_statement",
-    "statement_list",
-    "declaration_list",
-    "body_statement",
-    "do_group",
-)
 
 Segmenter = Callable[[str], list[Segment]]
 
@@ -107,6 +85,10 @@ def _qualify(prefix: str | None, name: str | None) -> str | None:
     return f"{prefix}.{name}"
 
 
+def _multiline(node: Node) -> bool:
+    return node.start_point.row < node.end_point.row
+
+
 def _size(node: Node) -> int:
     return node.end_byte - node.start_byte
 
@@ -162,6 +144,7 @@ class _Document:
         """Siblings as items: each definition with its leading comments, and the rest."""
         items: list[_Item] = []
         pending: list[Node] = []  # comments and decorators that may lead a definition
+        outer = prefix  # a scoping statement replaces the one before it
         for node in self.expand(nodes):
             if node.type in self.spec.attached:
                 if pending and not self.adjacent(pending[-1], node):
@@ -169,11 +152,16 @@ class _Document:
                 pending.append(node)
                 continue
             definition = None
-            if node.type in self.spec.scoping and _body(node) is None:
-                prefix = _qualify(prefix, field_name(node))
+            if node.type in self.spec.scoping and self.body(node) is None:
+                prefix = _qualify(outer, field_name(node))
             else:
-                definition = self.resolve(node, prefix, container)
-            if definition is not None and pending and self.adjacent(pending[-1], node):
+                # A scoping block (`package P { }`) is named from the scope outside any other.
+                scope = outer if node.type in self.spec.scoping else prefix
+                definition = self.resolve(node, scope, container)
+            if definition is not None and self.continues(items, definition):
+                self.add_plain(items, pending)  # pending comments join the earlier clause
+                items[-1].nodes.append(node)
+            elif definition is not None and pending and self.adjacent(pending[-1], node):
                 self.add(items, [*pending, node], definition)
             else:
                 self.add_plain(items, pending)
@@ -181,6 +169,18 @@ class _Document:
             pending = []
         self.add_plain(items, pending)
         return items
+
+    def continues(self, items: list[_Item], definition: Definition) -> bool:
+        """Another clause of the definition just before (``clauses`` languages only)."""
+        last = items[-1].definition if items and self.spec.clauses else None
+        return (
+            last is not None
+            and definition.symbol is not None
+            and (last.kind, last.symbol) == (definition.kind, definition.symbol)
+        )
+
+    def body(self, node: Node) -> Node | None:
+        return self.spec.body(node) if self.spec.body is not None else find_body(node)
 
     def expand(self, nodes: Iterable[Node]) -> Iterator[Node]:
         """Read through transparent blocks (and parse errors, to recover what they hold)."""
@@ -214,7 +214,7 @@ class _Document:
             return next((found for found in inner if found is not None), None)
         rule = self.spec.definitions.get(node.type)
         kind = rule(node) if callable(rule) else rule
-        if kind is None or (kind == "namespace" and _body(node) is None):
+        if kind is None or (kind == "namespace" and self.body(node) is None):
             return None
         if kind == "function" and container not in (None, "namespace"):
             kind = "method"
@@ -248,14 +248,20 @@ class _Document:
             build = partial(self.member_segments, definition, item, end)
         else:
             # Units from inside the definition, so leading comments stay with the signature.
-            units = self.units(definition.node)
+            node = definition.node
+            units = self.units(node)
+            if self.spec.clauses:
+                # A type signature or `@spec` leads the first clause: no cut at its name (a
+                # one-line unit where the clause starts); later clauses are units of their own.
+                units = [u for u in units if u.start_byte > node.start_byte or _multiline(u)]
+                units += [n for n in item.nodes if n.start_byte >= node.end_byte]
             build = partial(self.statement_segments, units, item.start, end, kind, symbol)
         return self.segment(item.start, end, kind, symbol, False, build)
 
     def member_segments(self, definition: Definition, item: _Item, end: int) -> list[Segment]:
         """Header (signature, fields) as mergeable segments, member definitions alone."""
         kind, symbol = definition.kind, definition.symbol
-        body = _body(definition.node)
+        body = self.body(definition.node)
         members = self.items(body.named_children, symbol, kind) if body is not None else []
         members = [member for member in members if item.start < member.start < end]
         if not members:
@@ -308,7 +314,7 @@ class _Document:
         """Children of ``node``, reading through blocks to the statements they hold."""
         units: list[Node] = []
         for child in node.named_children:
-            if child.type in self.spec.flatten or child.type.endswith(_BLOCK_SUFFIXES):
+            if child.type in self.spec.flatten or child.type.endswith(BLOCK_SUFFIXES):
                 units.extend(self.units(child))
             else:
                 units.append(child)
@@ -339,20 +345,3 @@ class _Document:
                 return [Segment(start, end, kind, symbol, mergeable=True)]
 
         return Segment(start, end, kind, symbol, mergeable=mergeable, children=children)
-
-
-def _body(node: Node) -> Node | None:
-    """The member list of a container: its ``body`` field, else a body-like descendant."""
-    frontier = [node]
-    for _ in range(4):
-        deeper: list[Node] = []
-        for current in frontier:
-            body = current.child_by_field_name("body")
-            if body is not None:
-                return body
-            for child in current.named_children:
-                if child.type.endswith(_BLOCK_SUFFIXES):
-                    return child
-                deeper.append(child)
-        frontier = deeper
-    return None

@@ -15,26 +15,21 @@ from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from pathspec import GitIgnoreSpec
 
 from indexers import documents
 from indexers.chunk import bytes_hash
+from indexers.content_checks import content_reason, read_unchanged
 from indexers.decoding import decode, looks_binary
+from indexers.ignore_rules import compile_rules
 from indexers.languages import detect_language
+from indexers.secrets import secret_file
 from indexers.skip_rules import (
     _NAME_PATTERNS,
     ALWAYS_SKIPPED,
     BINARY_EXTENSIONS,
-    GENERATED_HEAD_LINES,
-    GENERATED_MARKERS,
     IGNORE_FILES,
-    MINIFIED_AVG_LINE,
-    MINIFIED_FEW_NEWLINES,
-    MINIFIED_HEAD_LINES,
-    MINIFIED_LONG_LINE,
-    MINIFIED_MIN_CHARS,
     READ_ATTEMPTS,
     ROOT_IGNORE_FILES,
     VENV_MARKER,
@@ -109,8 +104,9 @@ _Rules = tuple[tuple[str, GitIgnoreSpec], ...]
 def _with_rules(rules: _Rules, directory: str, rel: str) -> _Rules:
     """``rules`` plus those of ``directory``'s own ignore files, if it has any."""
     names = IGNORE_FILES if rel else ROOT_IGNORE_FILES + IGNORE_FILES
-    lines = [line for name in names for line in _read_lines(os.path.join(directory, name))]
-    return (*rules, (rel, GitIgnoreSpec.from_lines(lines))) if lines else rules
+    paths = [os.path.join(directory, name) for name in names]
+    lines = [(path, line) for path in paths for line in _read_lines(path)]
+    return (*rules, (rel, compile_rules(lines))) if lines else rules
 
 
 def _hidden(rules: _Rules, name: str, rel: str, is_dir: bool) -> bool:
@@ -153,9 +149,12 @@ class _Walker:
     """One walk of one root. Real paths go first; symlinks are deferred until the whole real tree
     is done, so a file reachable both ways is indexed under its real path."""
 
-    def __init__(self, root: Path, max_file_bytes: int, exclude: Sequence[Path]) -> None:
+    def __init__(
+        self, root: Path, max_file_bytes: int, exclude: Sequence[Path], secrets: bool = False
+    ) -> None:
         self.root = root
         self.max_file_bytes = max_file_bytes
+        self.secrets = secrets  # include likely-secret files
         self.root_rules = _with_rules((), str(root), "")
         # Compared by identity rather than by spelling, so any path to the same directory counts.
         self.excluded = {_inode(os.stat(path)) for path in exclude if os.path.isdir(path)}
@@ -345,6 +344,8 @@ class _Walker:
         by_name = _name_reason(rel.rpartition("/")[2])
         if by_name is not None:
             return self._skip(rel, *by_name)
+        if not self.secrets and secret_file(rel):
+            return self._skip(rel, "likely-secret", "by name (include_secret_files indexes it)")
         cap = documents.size_cap(rel, self.max_file_bytes)
         if info.st_size > cap:
             detail = f"{_human_size(info.st_size)} > {_human_size(cap)} cap"
@@ -356,16 +357,21 @@ class _Walker:
 
 
 def discover(
-    root: Path, *, max_file_bytes: int = 1 << 20, exclude: Sequence[Path] = ()
+    root: Path,
+    *,
+    max_file_bytes: int = 1 << 20,
+    exclude: Sequence[Path] = (),
+    include_secret_files: bool = False,
 ) -> Iterator[SourceFile | Skipped]:
     """The files under ``root`` (a directory, or one file), depth-first in sorted name order,
-    real paths before paths through symlinks. Raises FileNotFoundError when ``root`` is neither.
-    """
+    real paths before paths through symlinks; likely-secret files are skipped unless
+    ``include_secret_files``. Raises FileNotFoundError when ``root`` is neither."""
     resolved = Path(root).resolve()
     if resolved.is_file():
-        yield _Walker(resolved.parent, max_file_bytes, exclude).single_file(resolved)
+        walker = _Walker(resolved.parent, max_file_bytes, exclude, include_secret_files)
+        yield walker.single_file(resolved)
     elif resolved.is_dir():
-        yield from _Walker(resolved, max_file_bytes, exclude).walk()
+        yield from _Walker(resolved, max_file_bytes, exclude, include_secret_files).walk()
     else:
         raise FileNotFoundError(f"not a file or directory: {root}")
 
@@ -393,13 +399,19 @@ def covered_by(path: str, scope: Collection[str]) -> bool:
 
 
 def discover_paths(
-    root: Path, paths: Iterable[str], *, max_file_bytes: int = 1 << 20, exclude: Sequence[Path] = ()
+    root: Path,
+    paths: Iterable[str],
+    *,
+    max_file_bytes: int = 1 << 20,
+    exclude: Sequence[Path] = (),
+    include_secret_files: bool = False,
 ) -> Iterator[SourceFile | Skipped]:
     """What ``discover(root)`` would yield at or under ``paths`` (POSIX paths relative to
     ``root``, which need not exist any more), checked against the same ignore rules and guards
     without walking the rest of the tree: a change set refreshes only what it names."""
     resolved = Path(root).resolve()
-    yield from _Walker(resolved, max_file_bytes, exclude).walk_paths(paths)
+    walker = _Walker(resolved, max_file_bytes, exclude, include_secret_files)
+    yield from walker.walk_paths(paths)
 
 
 def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | Skipped:
@@ -410,7 +422,7 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
         if not source.abs_path.resolve(strict=True).is_relative_to(source.root):
             return _skipped(source, "symlink-outside-root", "changed since discovery")
         with source.abs_path.open("rb") as handle:
-            data = _read_unchanged(handle, max_file_bytes + 1)  # one byte over: it grew
+            data = read_unchanged(handle, max_file_bytes + 1)  # one byte over: it grew
     except (OSError, RuntimeError) as exc:
         return _skipped(source, "unreadable", getattr(exc, "strerror", None) or str(exc))
     if data is None:
@@ -426,49 +438,12 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
     if looks_binary(data):
         return _skipped(source, "binary", "NUL byte near the start")
     text, encoding = decode(data)
-    verdict = _content_reason(text)
+    verdict = content_reason(text)
     if verdict is not None:
         return _skipped(source, *verdict)
     language = detect_language(source.path, text.partition("\n")[0])
     return LoadedFile(source, text, encoding, language, bytes_hash(data))
 
 
-def _read_unchanged(handle: BinaryIO, limit: int) -> bytes | None:
-    """Up to ``limit`` bytes of the open file, from a read during which its size and mtime
-    stayed the same (a read torn by a concurrent write is retried); None if it kept changing.
-    A file replaced by rename while open is read whole as it was: the handle keeps its inode."""
-    for _ in range(READ_ATTEMPTS):
-        before = os.fstat(handle.fileno())
-        handle.seek(0)
-        data = handle.read(limit)
-        after = os.fstat(handle.fileno())
-        if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
-            return data
-    return None
-
-
 def _skipped(source: SourceFile, reason: str, detail: str) -> Skipped:
     return Skipped(source.root, source.path, reason, detail)
-
-
-def _content_reason(text: str) -> tuple[str, str] | None:
-    """The skip reason the decoded text gives (empty, minified, generated), with its detail."""
-    if not text.strip():
-        return "empty", ""
-    if _looks_minified(text):
-        return "minified", "very long lines"
-    head = "\n".join(text.split("\n", GENERATED_HEAD_LINES)[:GENERATED_HEAD_LINES]).lower()
-    marker = next((marker for marker in GENERATED_MARKERS if marker in head), None)
-    if marker is not None:
-        return "generated", f"marker {marker!r} near the top"
-    return None
-
-
-def _looks_minified(text: str) -> bool:
-    if len(text) <= MINIFIED_MIN_CHARS:
-        return False
-    newlines = text.count("\n")
-    if len(text) / (newlines + 1) > MINIFIED_AVG_LINE:
-        return True
-    head = text.split("\n", MINIFIED_HEAD_LINES)[:MINIFIED_HEAD_LINES]
-    return newlines <= MINIFIED_FEW_NEWLINES and any(len(ln) > MINIFIED_LONG_LINE for ln in head)

@@ -12,11 +12,12 @@ SKIP_REASONS: dict[str, str] = {
     "symlink-outside-root": "a symbolic link pointing outside the indexed root",
     "symlink-loop": "a second path to a file or directory that was already visited",
     "too-large": "larger than the per-file size cap",
-    "binary": "binary content (by extension or a NUL byte)",
+    "binary": "binary content (by extension, a NUL byte or control characters)",
     "minified": "minified code or a source map",
     "lockfile": "a package manager lockfile",
     "generated": "generated code (by name or a marker near the top)",
     "empty": "empty or whitespace only",
+    "likely-secret": "a file that usually holds secrets (.env, private keys, credentials)",
     "unreadable": "could not be listed, read or named (permissions, dangling link, special file)",
     **DOCUMENT_SKIP_REASONS,
 }
@@ -185,6 +186,13 @@ MINIFIED_AVG_LINE = 300
 MINIFIED_LONG_LINE = 5000
 MINIFIED_HEAD_LINES = 5
 MINIFIED_FEW_NEWLINES = 50
+
+#: Text whose first CONTROL_SAMPLE_CHARS characters hold at least CONTROL_MIN_COUNT control
+#: characters, and more than CONTROL_MAX_SHARE of them, is binary: random bytes without a NUL
+#: decode (as Latin-1) with about 12%; a few stray bytes in a short text file do not count.
+CONTROL_SAMPLE_CHARS = 8192
+CONTROL_MAX_SHARE = 0.05
+CONTROL_MIN_COUNT = 8
 
 #: Lower-case markers that flag a generated file when found in its first GENERATED_HEAD_LINES.
 GENERATED_MARKERS: tuple[str, ...] = (

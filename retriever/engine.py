@@ -2,66 +2,42 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from indexers.chunk import content_hash
-from indexers.languages import detect_language
-from retriever import git
-from retriever.backend import Backend, open_backend
-from retriever.context import Context, RankedChunk, assemble
-from retriever.encoder import Encoder, ModelFingerprint
+from retriever import manifest as upkeep
 from retriever.errors import InvalidQueryError, RetrieverError
-from retriever.freshness import stale_files
-from retriever.fusion import reciprocal_rank_fusion
-from retriever.indexing import Indexer, Progress, Root
-from retriever.labelling import Labelling, label_chunks
-from retriever.late_chunking import check_pooling
-from retriever.lexical import query_terms
-from retriever.manifest import (
-    check_chunker,
-    check_fingerprint,
-    check_settings,
-    embedding_settings,
-    new_manifest,
-    recorded_embedding,
-    vector_compression,
-)
-from retriever.mask_tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
-from retriever.models import resolve_model
+from retriever.ingest import commits
+from retriever.ingest.writing import IndexWriter
+from retriever.manifest import check_settings, recorded_embedding
+from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult, MaskedLM
+from retriever.search.context import Context, RankedChunk, assemble
+from retriever.search.pipeline import SearchPipeline
+from retriever.search.similarity import cosine_similarities
 from retriever.settings import Settings
-from retriever.similarity import cosine_similarities
-from retriever.store import PendingDocument, make_doc_id
+from retriever.store import make_doc_id
+from retriever.store.backend import open_backend
+from retriever.store.protocols import Backend
 from retriever.types import (
+    VIRTUAL_ROOT,
     DocumentPage,
     DocumentSummary,
     Filters,
     Hit,
     IndexReport,
+    Progress,
+    SearchMode,
+    SearchResult,
     Status,
-    is_encodable,
+    Verify,
 )
 
 if TYPE_CHECKING:
-    from retriever.reranking import Reranker
-
-log = logging.getLogger("retriever")
-
-#: The root recorded for text uploaded directly (no file on disk behind it).
-VIRTUAL_ROOT = "virtual:"
-MAX_K = 1000
-SearchMode = Literal["hybrid", "dense", "lexical"]
-SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
-#: How a search checks its hits' files: not at all, dropping stale hits (True) or flagging them.
-Verify = bool | Literal["drop", "flag"]
-MAX_QUERY_CHARS = 8192
+    from retriever.encoding.encoder import Encoder
+    from retriever.encoding.reranking import Reranker
 
 
 class Retriever:
@@ -74,40 +50,65 @@ class Retriever:
     >>> r.search("where do we retry failed uploads?", k=5)  # doctest: +SKIP
     """
 
-    def __init__(self, settings: Settings, backend: Backend) -> None:
+    def __init__(
+        self, settings: Settings, backend: Backend, encoder: Encoder | None = None
+    ) -> None:
         self.settings = settings
         #: The index directory (None for an index on a database server).
         self.directory = backend.directory
         self.store = backend.store
         self.lock = backend.lock
         self.vectors = backend.vectors
-        self._encoder: Encoder | None = None
         self._model: dict[str, Any] | None = None
+        if encoder is not None:
+            upkeep.check_encoder(self._recorded_model(), encoder)
+        self._encoder = encoder
         #: The masked LM of the ``mlm_model`` setting; its weights load on first use.
         self.masked_lm = MaskedLM(
             settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens
         )
-        self._searched = threading.local()
         self._reranker: Reranker | None = None
+        self._writer = IndexWriter(
+            settings,
+            backend,
+            lambda: self.encoder,
+            lambda: self.chunk_tokens,
+            self._dimension,
+            lambda: self.masked_lm,
+        )
+        self._pipeline = SearchPipeline(
+            self.vectors,
+            lambda: self.encoder,
+            lambda: self.reranker,
+            self._dimension,
+            lambda: not self._recorded_model(),
+            settings.rerank_depth,
+        )
 
     @classmethod
     def open(
-        cls, index_dir: str | Path | None = None, *, create: bool = True, **settings: Any
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        create: bool = True,
+        encoder: Encoder | None = None,
+        **settings: Any,
     ) -> Retriever:
         """Open (or, with ``create``, start) the index at ``index_dir``: a directory, or a
         ``postgresql://`` URL (default: the ``RETRIEVER_INDEX`` variable, the config file, else
         ``.retriever``); ``settings`` are :class:`~retriever.Settings` fields such as
-        ``model`` or ``chunk_tokens``."""
+        ``model`` or ``chunk_tokens``. ``encoder`` replaces the model the settings or the
+        index name (it must match what the index records)."""
         if index_dir is not None:
             settings["index"] = index_dir
         resolved = Settings(**settings)
         backend = open_backend(resolved.index, create=create)
         try:
             check_settings(backend.store.manifest(), resolved, backend.store.location)
+            return cls(resolved, backend, encoder)
         except RetrieverError:
             backend.store.close()
             raise
-        return cls(resolved, backend)
 
     def close(self) -> None:
         self.store.close()
@@ -143,82 +144,33 @@ class Retriever:
         With ``ray``, a Ray address as ``ray.init`` takes it (``auto``, ``host:6379``,
         ``local``; not Ray Client's ``ray://``: this process runs on a node of the cluster), new
         and changed files are chunked and encoded on that cluster (see
-        :mod:`retriever.distributed`); the index comes out the same."""
-        if not paths:
-            raise RetrieverError("nothing to index: give at least one path")
-        if changed is not None and since is not None:
-            raise RetrieverError("give either changed paths or a revision to index since")
-        roots = [Root.from_argument(path) for path in paths]
-        scopes = None
-        if since is not None:
-            scopes = {root: git.changed_since(root.directory, since) for root in roots}
-        elif changed is not None:
-            scopes = _relative_to(roots, changed)
-        labelling = None
-        if classify_labels:
-            labelling = Labelling.of(classify_labels, classify_template, self.settings.mlm_model)
-        with self.lock.hold():
-            indexer = self._indexer(progress, ray)
-            given = self._remember_roots(roots)
-            try:
-                report = indexer.run(roots, scopes)
-            finally:
-                # Whatever committed to the rows is published, even after an error part-way.
-                self.vectors.publish(indexer.vectors)
-            if indexer.refresh and scopes is None:
-                # These roots now have vectors of the new embedding settings.
-                self.store.update_manifest(
-                    "reembed", lambda pending: [r for r in pending or [] if r not in given]
-                )
-            self._remember_commits(roots)
-            started = time.perf_counter()
-            report.chunks_labelled = self._label_chunks(labelling)
-            report.seconds = round(report.seconds + time.perf_counter() - started, 3)
-            return report
+        :mod:`retriever.ingest.distributed`); the index comes out the same."""
+        return self._writer.index(
+            paths,
+            progress=progress,
+            changed=changed,
+            since=since,
+            classify_labels=classify_labels,
+            classify_template=classify_template,
+            ray=ray,
+        )
 
     def upsert_text(self, path: str, text: str, language: str | None = None) -> DocumentSummary:
         """Index ``text`` as the document at virtual ``path`` (replacing an earlier version);
         ``language`` defaults to the one ``path`` suggests."""
-        path = _virtual_path(path)
-        language = language or detect_language(path, text.partition("\n")[0])
-        with self.lock.hold():
-            indexer = self._indexer(None)
-            data = text.encode("utf-8")
-            indexer.write(
-                [
-                    PendingDocument(
-                        root=VIRTUAL_ROOT,
-                        path=path,
-                        language=language,
-                        encoding="utf-8",
-                        size=len(data),
-                        mtime_ns=0,
-                        content_hash=content_hash(text),
-                        chunks=indexer.chunk(text, path, language),
-                    )
-                ]
-            )
-            self.vectors.publish(indexer.vectors)
-            self._label_chunks(None)
+        path = self._writer.upsert_text(path, text, language)
         _, rows = self.store.documents(1, 0, doc_id=make_doc_id(VIRTUAL_ROOT, path))
         return DocumentSummary(**rows[0])
 
     def delete(self, paths: Sequence[str | Path]) -> int:
         """Remove the indexed documents at or under ``paths`` (which need not exist any more);
         returns how many documents were removed."""
-        targets = [Path(path).expanduser().resolve() for path in paths]
-        doomed = [
-            row_id
-            for row_id, root, path in self.store.document_paths()
-            if root != VIRTUAL_ROOT
-            and any((Path(root) / path).is_relative_to(target) for target in targets)
-        ]
-        return self._remove(doomed)
+        return self._writer.delete(paths)
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove one document by id; False when there is no such document."""
         document = self.store.document(doc_id)
-        return document is not None and self._remove([document["row_id"]]) == 1
+        return document is not None and self._writer.remove([document["row_id"]]) == 1
 
     # -- reading ----------------------------------------------------------------------------
     def search(
@@ -226,25 +178,26 @@ class Retriever:
         query: str,
         k: int = 10,
         filters: Filters | Mapping[str, Any] | None = None,
-        timings: dict[str, float] | None = None,
         mode: SearchMode = "hybrid",
         verify: Verify = False,
         rerank: bool = False,
-    ) -> list[Hit]:
+    ) -> SearchResult:
         """The ``k`` chunks that best answer ``query``, best first, among those matching
         ``filters``. ``mode``: ``hybrid`` (dense and lexical fused by reciprocal rank; the score
         is the fused one), ``dense`` (cosine similarity) or ``lexical`` (BM25). ``verify``
         re-hashes the cited files: ``True`` or ``"drop"`` leaves out hits whose file changed
         since it was indexed (the next best take their place), ``"flag"`` keeps them with
-        ``stale=True``. A ``timings`` dict, when given, receives the milliseconds spent
-        encoding the query (``encode_ms``), on the rest (``search_ms``) and, when verifying,
-        on that (``verify_ms``). With ``rerank``, the cross-encoder of the ``rerank_model``
-        setting re-scores the best ``rerank_depth`` candidates (after ``verify``), the score is
-        its relevance score, and ``rerank_ms`` is timed."""
-        return [
+        ``stale=True``. With ``rerank``, the cross-encoder of the ``rerank_model`` setting
+        re-scores the best ``rerank_depth`` candidates (after ``verify``), and the score is its
+        relevance score. The result is a sequence of the hits, with the milliseconds each stage
+        took (``timings``: ``encode_ms``, ``search_ms``, ``verify_ms``, ``rerank_ms``) and the
+        ``generation`` of the index that answered."""
+        ranked = self._pipeline.run(query, k, filters, mode, verify, rerank)
+        hits = [
             Hit(**{key: value for key, value in row.items() if key not in ("ordinal", "root")})
-            for row in self._ranked(query, k, filters, timings, mode, verify, rerank)
+            for row in ranked.rows
         ]
+        return SearchResult(hits, ranked.timings, ranked.generation)
 
     def context(
         self,
@@ -263,10 +216,10 @@ class Retriever:
         leaves out chunks whose file changed since it was indexed."""
         if token_budget < 1:
             raise InvalidQueryError("token_budget must be positive")
-        from retriever.encoder import load_text_counter
+        from retriever.encoding.encoder import load_text_counter
 
         count = load_text_counter(tokenizer) if tokenizer else self.encoder.count_text_tokens
-        rows = self._ranked(query, k, filters, mode=mode, verify=verify, rerank=rerank)
+        rows = self._pipeline.run(query, k, filters, mode, verify, rerank).rows
         ranked = [RankedChunk(**_ranked_fields(row)) for row in rows]
         return assemble(ranked, token_budget, count)
 
@@ -351,6 +304,13 @@ class Retriever:
             git=self.git_states(manifest) if git else {},
         )
 
+    def git_states(self, manifest: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        """Per root indexed in a git work tree: the commit indexed, where the tree is now, and
+        whether it has moved since (another HEAD, or uncommitted changes). Runs git."""
+        commits_indexed = (manifest or self.store.manifest()).get("commits", {})
+        exclude = [self.directory] if self.directory else []
+        return commits.work_tree_states(commits_indexed, exclude)
+
     def warm(self) -> None:
         """Load the model and verify the vectors now rather than on the first query."""
         if self._recorded_model():
@@ -364,40 +324,19 @@ class Retriever:
         embedded index, the data version of one on PostgreSQL."""
         return self.vectors.generation
 
-    @property
-    def searched_generation(self) -> int | None:
-        """The generation the calling thread's last search was answered from (None: a rebuild
-        from SQLite not yet published); every hit of that search is a chunk of it."""
-        return getattr(self._searched, "generation", self.vectors.generation)
-
     # -- model ------------------------------------------------------------------------------
     @property
     def encoder(self) -> Encoder:
         """The encoder, loaded on first use (status and --help never load torch)."""
         if self._encoder is None:
-            from retriever.encoder import SentenceTransformerEncoder
-
-            recorded = self._recorded_model()
-            # An existing index keeps its model and the prefixes it was built with.
-            source = recorded or self.settings.model_dump()
-            encoder = SentenceTransformerEncoder(
-                resolve_model(recorded["model"] if recorded else self.settings.model),
-                device=self.settings.device,
-                batch_tokens=self.settings.batch_tokens,
-                query_prefix=source["query_prefix"],
-                document_prefix=source["document_prefix"],
-                precision=self.settings.precision,
-            )
-            if recorded:
-                check_fingerprint(ModelFingerprint.from_dict(recorded), encoder.fingerprint)
-            self._encoder = encoder
+            self._encoder = upkeep.load_encoder(self._recorded_model(), self.settings)
         return self._encoder
 
     @property
     def reranker(self) -> Reranker:
         """The cross-encoder, loaded on first use."""
         if self._reranker is None:
-            from retriever.reranking import Reranker
+            from retriever.encoding.reranking import Reranker
 
             self._reranker = Reranker(self.settings.rerank_model, self.settings.device)
         return self._reranker
@@ -410,106 +349,6 @@ class Retriever:
         return min(self.settings.chunk_tokens, self.encoder.fingerprint.max_tokens)
 
     # -- internals --------------------------------------------------------------------------
-    def _indexer(self, progress: Progress | None, ray: str | None = None) -> Indexer:
-        """An indexer over a private copy of the vectors (the caller holds the write lock);
-        with ``ray``, one that chunks and encodes on the Ray cluster at that address."""
-        manifest = self.store.manifest()
-        check_chunker(manifest, self.store.location)
-        embedding = embedding_settings(manifest, self.settings)
-        recorded = recorded_embedding(manifest)
-        if embedding["late_chunking"] and recorded != embedding:
-            check_pooling(self.encoder)
-        if recorded is None:
-            self.store.set_manifest(
-                new_manifest(self.encoder.fingerprint, self.settings, self.encoder.precision)
-            )
-        elif recorded != embedding:
-            # Recorded with the roots still to re-embed (uploaded texts keep their vectors), so
-            # an interrupted re-embedding resumes on the next run.
-            roots = manifest.get("roots", [])
-            self.store.set_manifest({"embedding": embedding, "reembed": roots})
-        # The vectors are published with the compression the manifest records.
-        compression = vector_compression(manifest, self.settings)
-        if manifest.get("vector_compression") != compression:
-            self.store.set_manifest({"vector_compression": compression})
-        make: Callable[..., Indexer] = Indexer
-        if ray is not None:
-            from retriever.distributed import RayIndexer
-
-            make = partial(RayIndexer, address=ray, settings=self.settings)
-        return make(
-            self.store,
-            self.vectors.for_writing(self._dimension()),
-            lambda: self.encoder,
-            chunk_tokens=self.chunk_tokens,
-            max_file_bytes=self.settings.max_file_bytes,
-            exclude=[self.directory] if self.directory else [],
-            progress=progress,
-            refresh=bool(self.store.manifest().get("reembed")),
-            **embedding,
-        )
-
-    def _remember_roots(self, roots: Sequence[Root]) -> list[str]:
-        """Record what the user asked to index (a directory, or one file of it), so a later
-        re-index (`POST /v1/index`) covers exactly that; returns it."""
-        given = [str(root.path) for root in roots]
-        self.store.update_manifest(
-            "roots", lambda known: list(dict.fromkeys([*(known or []), *given]))
-        )
-        return given
-
-    def _remember_commits(self, roots: Sequence[Root]) -> None:
-        """Record the commit each root's work tree was at when indexed (roots outside git
-        record none)."""
-        now = {str(root.path): git.head_commit(root.directory) for root in roots}
-
-        def record(known: dict[str, str] | None) -> dict[str, str]:
-            commits = {path: commit for path, commit in (known or {}).items() if path not in now}
-            return {**commits, **{path: commit for path, commit in now.items() if commit}}
-
-        self.store.update_manifest("commits", record)
-
-    def git_states(self, manifest: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
-        """Per root indexed in a git work tree: the commit indexed, where the tree is now, and
-        whether it has moved since (another HEAD, or uncommitted changes)."""
-        commits = (manifest or self.store.manifest()).get("commits", {})
-        states = {}
-        for root, indexed in commits.items():
-            path = Path(root)
-            exclude = [self.directory] if self.directory else []
-            now = git.work_tree(path if path.is_dir() else path.parent, exclude=exclude)
-            if now is not None:
-                moved = now.commit != indexed or now.dirty
-                states[root] = {
-                    "indexed_commit": indexed,
-                    "head": now.commit,
-                    "dirty": now.dirty,
-                    "moved": moved,
-                }
-        return states
-
-    def _label_chunks(self, requested: Labelling | None) -> int:
-        """Label the chunks without a label (the caller holds the write lock)."""
-
-        def masked_lm(name: str) -> MaskedLM:
-            if name == self.masked_lm.model_name:
-                return self.masked_lm
-            return MaskedLM(
-                name, device=self.settings.device, batch_tokens=self.settings.batch_tokens
-            )
-
-        return label_chunks(self.store, requested, masked_lm)
-
-    def _remove(self, row_ids: list[int]) -> int:
-        if not row_ids:
-            return 0
-        with self.lock.hold():
-            vectors = self.vectors.for_writing(self._dimension())
-            _, removed = self.store.write([], removals=row_ids)
-            vectors.remove(np.array(removed, dtype=np.int64))
-            self.vectors.publish(vectors)
-        return len(row_ids)
-
     def _recorded_model(self) -> dict[str, Any] | None:
         """The manifest's model fingerprint (None for an index with nothing in it yet). It is
         written once, when the index is created, so it is read once and kept."""
@@ -521,111 +360,6 @@ class Retriever:
         recorded = self._recorded_model()
         return int(recorded["dimension"]) if recorded else self.encoder.fingerprint.dimension
 
-    def _ranked(
-        self,
-        query: str,
-        k: int,
-        filters: Filters | Mapping[str, Any] | None,
-        timings: dict[str, float] | None = None,
-        mode: SearchMode = "hybrid",
-        verify: Verify = False,
-        rerank: bool = False,
-    ) -> list[dict[str, Any]]:
-        """Rows of the best ``k`` chunks (hit fields plus ordinal and root), best first."""
-        if not isinstance(query, str) or not query.strip():
-            raise InvalidQueryError("the query is empty")
-        if not is_encodable(query):
-            raise InvalidQueryError("the query is not valid Unicode text (lone surrogate)")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InvalidQueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-        if not 1 <= k <= MAX_K:
-            raise InvalidQueryError(f"k must be between 1 and {MAX_K}")
-        if mode not in SEARCH_MODES:
-            raise InvalidQueryError(f"unknown mode {mode!r}; modes: {', '.join(SEARCH_MODES)}")
-        if verify not in (False, True, "drop", "flag"):
-            raise InvalidQueryError(f"unknown verify {verify!r}; use true, 'drop' or 'flag'")
-        parsed = Filters.parse(filters)
-        if not self._recorded_model():
-            return []
-        started = encoded = time.perf_counter()
-        drop = verify is True or verify == "drop"
-        # Dropping stale hits needs spare candidates to take their place; the cross-encoder
-        # picks the best k of more candidates.
-        wanted = min(2 * k, MAX_K) if drop else k
-        if rerank:
-            wanted = min(max(wanted, self.settings.rerank_depth), MAX_K)
-        # Fusion needs more than k candidates from each side to find what both rank well.
-        depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_K)
-        rankings = []
-        if mode != "lexical":
-            embedded = self.encoder.encode_query(query)
-            encoded = time.perf_counter()
-        # One state of the index answers the whole search (a FAISS generation, or one
-        # PostgreSQL snapshot), so a search never mixes two states of the index.
-        with self.vectors.snapshot(self._dimension()) as view:
-            self._searched.generation = view.generation
-            if mode != "lexical":
-                rankings.append(view.dense(embedded, depth, parsed))
-            if mode != "dense":
-                rankings.append(view.lexical(query_terms(query), parsed, depth))
-            ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, wanted)
-            rows = view.hits([chunk_id for chunk_id, _ in ranked])
-        searched = time.perf_counter()
-        # A chunk deleted since this generation was published is absent from rows: skip it.
-        found = [
-            {**{key: v for key, v in rows[i].items() if key != "id"}, "score": score}
-            for i, score in ranked
-            if i in rows
-        ]
-        if verify:
-            stale = stale_files(
-                (row["root"], row["path"], row["file_hash"])
-                for row in found
-                if row["root"] != VIRTUAL_ROOT  # uploaded text has no file to change
-            )
-            for row in found:
-                row["stale"] = (row["root"], row["path"]) in stale
-            if drop:
-                found = [row for row in found if not row["stale"]]
-        verified = time.perf_counter()
-        if rerank:
-            found = self.reranker.rerank(query, found)
-        if timings is not None:
-            timings["encode_ms"] = round((encoded - started) * 1000, 2)
-            timings["search_ms"] = round((searched - encoded) * 1000, 2)
-            if verify:
-                timings["verify_ms"] = round((verified - searched) * 1000, 2)
-            if rerank:
-                timings["rerank_ms"] = round((time.perf_counter() - verified) * 1000, 2)
-        return found[:k]
-
-
-def _relative_to(roots: Sequence[Root], changed: Iterable[str | Path]) -> dict[Root, list[str]]:
-    """Each root's share of ``changed``, as paths relative to it. A path's directory is
-    resolved (like the roots') but not the path itself: it may be gone, or be a link."""
-    absolute = []
-    for path in changed:
-        given = Path(path).expanduser().absolute()
-        absolute.append(given.parent.resolve() / given.name if given.name else given.resolve())
-    return {
-        root: [
-            "" if path == root.directory else path.relative_to(root.directory).as_posix()
-            for path in absolute
-            if path.is_relative_to(root.directory)
-        ]
-        for root in roots
-    }
-
 
 def _ranked_fields(row: dict[str, Any]) -> dict[str, Any]:
     return {name: row[name] for name in RankedChunk.__dataclass_fields__}
-
-
-def _virtual_path(path: str) -> str:
-    """A clean relative POSIX path, or a clear error."""
-    if not isinstance(path, str) or not path.strip() or "\0" in path or len(path) > 1024:
-        raise InvalidQueryError("path must be a non-empty relative path of at most 1024 characters")
-    pure = PurePosixPath(path.replace("\\", "/"))
-    if pure.is_absolute() or ".." in pure.parts or str(pure) in {"", "."}:
-        raise InvalidQueryError(f"path {path!r} must be relative and stay inside the index")
-    return str(pure)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from indexers.chunking import CHUNKER_VERSION
-from retriever.encoder import ModelFingerprint
+from retriever.encoding.encoder import Encoder, ModelFingerprint
+from retriever.encoding.late_chunking import check_pooling
+from retriever.encoding.models import resolve_model
 from retriever.errors import ModelMismatchError
-from retriever.models import resolve_model
 from retriever.settings import Settings
 from retriever.store import SCHEMA_VERSION
+from retriever.store.protocols import MetadataStore
 
 #: What the vectors depend on besides the model and the chunks; a change re-encodes the index.
 EMBEDDING_SETTINGS = ("context_header", "late_chunking")
@@ -101,3 +104,77 @@ def check_fingerprint(recorded: ModelFingerprint, loaded: ModelFingerprint) -> N
                 f"model {loaded.model!r} does not match the index: {name} was "
                 f"{getattr(recorded, name)!r}, is now {getattr(loaded, name)!r}"
             )
+
+
+# -- upkeep: what an index run records --------------------------------------------------------
+def prepare_for_indexing(
+    store: MetadataStore, settings: Settings, encoder: Callable[[], Encoder]
+) -> dict[str, bool]:
+    """Check that this version can add to the index and record how this run embeds chunks
+    (the first run records the whole manifest); returns the embedding settings of the run."""
+    manifest = store.manifest()
+    check_chunker(manifest, store.location)
+    embedding = embedding_settings(manifest, settings)
+    recorded = recorded_embedding(manifest)
+    if embedding["late_chunking"] and recorded != embedding:
+        check_pooling(encoder())
+    if recorded is None:
+        loaded = encoder()
+        store.set_manifest(new_manifest(loaded.fingerprint, settings, loaded.precision))
+    elif recorded != embedding:
+        # Recorded with the roots still to re-embed (uploaded texts keep their vectors), so
+        # an interrupted re-embedding resumes on the next run.
+        store.set_manifest({"embedding": embedding, "reembed": manifest.get("roots", [])})
+    # The vectors are published with the compression the manifest records.
+    compression = vector_compression(manifest, settings)
+    if manifest.get("vector_compression") != compression:
+        store.set_manifest({"vector_compression": compression})
+    return embedding
+
+
+def remember_roots(store: MetadataStore, given: Sequence[str]) -> None:
+    """Record what the user asked to index (a directory, or one file of it), so a later
+    re-index (`POST /v1/index`) covers exactly that."""
+    store.update_manifest("roots", lambda known: list(dict.fromkeys([*(known or []), *given])))
+
+
+def forget_reembed(store: MetadataStore, done: Sequence[str]) -> None:
+    """These roots now have vectors of the new embedding settings."""
+    store.update_manifest("reembed", lambda pending: [r for r in pending or [] if r not in done])
+
+
+def remember_commits(store: MetadataStore, now: Mapping[str, str | None]) -> None:
+    """Record the commit each root's work tree was at when indexed (roots outside git record
+    none, and forget the one they had)."""
+
+    def record(known: dict[str, str] | None) -> dict[str, str]:
+        commits = {path: commit for path, commit in (known or {}).items() if path not in now}
+        return {**commits, **{path: commit for path, commit in now.items() if commit}}
+
+    store.update_manifest("commits", record)
+
+
+def load_encoder(recorded: dict[str, Any] | None, settings: Settings) -> Encoder:
+    """The encoder of the index: the model and prefixes its manifest records (checked against
+    the weights loaded), or for an index with nothing in it yet, the settings' model."""
+    from retriever.encoding.encoder import SentenceTransformerEncoder
+
+    # An existing index keeps its model and the prefixes it was built with.
+    source = recorded or settings.model_dump()
+    encoder = SentenceTransformerEncoder(
+        resolve_model(recorded["model"] if recorded else settings.model),
+        device=settings.device,
+        batch_tokens=settings.batch_tokens,
+        query_prefix=source["query_prefix"],
+        document_prefix=source["document_prefix"],
+        precision=settings.precision,
+    )
+    check_encoder(recorded, encoder)
+    return encoder
+
+
+def check_encoder(recorded: dict[str, Any] | None, encoder: Encoder) -> None:
+    """An encoder must be the one the index's vectors came from (any encoder fits an index
+    with nothing in it yet)."""
+    if recorded:
+        check_fingerprint(ModelFingerprint.from_dict(recorded), encoder.fingerprint)

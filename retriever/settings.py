@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         "tokens and prefix; capped at the model's maximum input length.",
     )
     max_file_bytes: int = Field(1 << 20, ge=1, description="Files larger than this are skipped.")
+    include_secret_files: bool = Field(
+        False, description="Index likely-secret files (.env, private keys, credentials)."
+    )
     batch_tokens: int = Field(
         16384, ge=512, description="Token budget of one encoding batch (padding included)."
     )

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, overload
 
 from retriever.errors import InvalidQueryError
+
+#: How a search finds candidates: dense and lexical fused, or one of them alone.
+SearchMode = Literal["hybrid", "dense", "lexical"]
+SEARCH_MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+#: How a search checks its hits' files: not at all, dropping stale hits (True) or flagging them.
+Verify = bool | Literal["drop", "flag"]
+#: The most hits (``k``) one search returns, whoever asks: Python, CLI, HTTP or MCP.
+MAX_HITS = 1000
+#: The longest query, in characters.
+MAX_QUERY_CHARS = 8192
+#: Called with (files done, files total, current path) as indexing goes.
+Progress = Callable[[int, int, str], None]
+#: The root recorded for text uploaded directly (no file on disk behind it).
+VIRTUAL_ROOT = "virtual:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +48,54 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult(Sequence[Hit]):
+    """What a search found: the ``hits``, best first; ``timings`` in milliseconds (``encode_ms``,
+    ``search_ms``, and ``verify_ms`` / ``rerank_ms`` when those stages ran); and the
+    ``generation`` of the index that answered (every hit is a chunk of it; None: a rebuild from
+    the rows not yet published). It is also a sequence of its hits, so ``for hit in
+    r.search(q)`` and ``r.search(q)[0]`` read as before."""
+
+    hits: list[Hit]
+    timings: dict[str, float] = field(default_factory=dict)
+    generation: int | None = None
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        return self.hits[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SearchResult):
+            return (self.hits, self.timings, self.generation) == (
+                other.hits,
+                other.timings,
+                other.generation,
+            )
+        if isinstance(other, list | tuple):
+            return self.hits == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hits": [hit.to_dict() for hit in self.hits],
+            "timings": dict(self.timings),
+            "generation": self.generation,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from typing import Any
 
 from paths import REPO
 from retriever import Retriever
-from retriever.doctor import examine
+from retriever.ops.doctor import examine
 
 #: Scores closer than this are a tie (float noise of batched encoding).
 EPSILON = 1e-5

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retriever import Retriever, ann
-from retriever.vectors import VectorIndex
+from retriever import Retriever
+from retriever.store import ann
+from retriever.store.vectors import VectorIndex
 
 DIMENSION = 32
 

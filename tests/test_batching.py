@@ -3,10 +3,10 @@ import pytest
 import torch
 
 from retriever import Retriever
-from retriever.batching import plan_batches
-from retriever.encoder import SentenceTransformerEncoder
+from retriever.encoding.batching import plan_batches
+from retriever.encoding.encoder import SentenceTransformerEncoder
+from retriever.encoding.models import resolve_model
 from retriever.errors import ModelError
-from retriever.models import resolve_model
 
 
 def test_batches_fit_the_budget_and_cover_every_item() -> None:

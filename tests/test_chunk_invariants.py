@@ -14,6 +14,7 @@ import pytest
 
 from indexers.chunking import chunk_text
 from indexers.discovery import LoadedFile, SourceFile, discover, load
+from indexers.secrets import redact
 from paths import SAMPLE
 
 SITE = Path(sysconfig.get_paths()["purelib"])
@@ -45,8 +46,8 @@ def library_files(limit: int = 80) -> list[LoadedFile]:
 
 
 def check(loaded: LoadedFile, budget: int, count) -> None:
-    text = loaded.text
-    chunks = chunk_text(text, loaded.source.path, loaded.language, budget, count)
+    text = redact(loaded.text)  # what chunking sees: secrets masked, lengths kept
+    chunks = chunk_text(loaded.text, loaded.source.path, loaded.language, budget, count)
     assert "".join(chunk.text for chunk in chunks) == text
     encoded = text.encode("utf-8")
     position = 0

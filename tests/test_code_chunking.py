@@ -1,15 +1,26 @@
-"""Code chunking: tree-sitter segments packed into budget-sized chunks, in all 13 languages."""
+"""Code chunking: tree-sitter segments packed into budget-sized chunks, in every language with a
+grammar (the samples of the later ones live in the ``code_samples_*`` modules)."""
 
 from __future__ import annotations
 
 import ast
+import re
 from concurrent.futures import ThreadPoolExecutor
 
+import code_samples_build as build
+import code_samples_dialects as dialects
+import code_samples_extended as extended
+import code_samples_functional as functional
+import code_samples_hardware_lisp as hardware_lisp
+import code_samples_jvm_apple as jvm_apple
+import code_samples_pascal_ada as pascal_ada
+import code_samples_scripting as scripting
 import pytest
 
 from indexers.chunk import Chunk, TokenCounter
 from indexers.chunking import chunk_text
 from indexers.code import LANGUAGES, segmenter
+from indexers.languages import detect_language
 from indexers.packing import Segment, check_partition
 
 
@@ -874,6 +885,14 @@ SOURCES: dict[str, str] = {
     "ruby": RUBY_SOURCE,
     "php": PHP_SOURCE,
     "bash": BASH_SOURCE,
+    **jvm_apple.SOURCES,
+    **functional.SOURCES,
+    **scripting.SOURCES,
+    **extended.SOURCES,
+    **build.SOURCES,
+    **hardware_lisp.SOURCES,
+    **dialects.SOURCES,
+    **pascal_ada.SOURCES,
 }
 
 #: Top-level definitions, each one whole chunk when the budget is generous.
@@ -955,6 +974,14 @@ TOP_LEVEL: dict[str, set[tuple[str, str]]] = {
         ("function", "deploy"),
         ("function", "usage"),
     },
+    **jvm_apple.TOP_LEVEL,
+    **functional.TOP_LEVEL,
+    **scripting.TOP_LEVEL,
+    **extended.TOP_LEVEL,
+    **build.TOP_LEVEL,
+    **hardware_lisp.TOP_LEVEL,
+    **dialects.TOP_LEVEL,
+    **pascal_ada.TOP_LEVEL,
 }
 
 #: Members that get chunks of their own once their container no longer fits.
@@ -1032,11 +1059,67 @@ MEMBERS: dict[str, set[tuple[str, str]]] = {
         ("method", "App.Billing.DiscountService.format"),
     },
     "bash": {("function", "deploy")},
+    **jvm_apple.MEMBERS,
+    **functional.MEMBERS,
+    **scripting.MEMBERS,
+    **extended.MEMBERS,
+    **build.MEMBERS,
+    **hardware_lisp.MEMBERS,
+    **dialects.MEMBERS,
+    **pascal_ada.MEMBERS,
 }
 
 
 def test_every_language_has_a_sample() -> None:
     assert set(SOURCES) == set(LANGUAGES) == set(TOP_LEVEL) == set(MEMBERS)
+
+
+@pytest.mark.parametrize(
+    ("path", "first_line", "language"),
+    [
+        ("app/src/Order.kt", "", "kotlin"),
+        ("build.gradle.kts", "", "kotlin"),
+        ("Source/Session.swift", "", "swift"),
+        ("core/Decoder.scala", "", "scala"),
+        ("Cart/CartItem.m", "", "objc"),
+        ("src/XMonad/Core.hs", "", "haskell"),
+        ("lib/inventory.ml", "", "ocaml"),
+        ("lib/inventory.mli", "", "ocaml_interface"),
+        ("lib/plug/conn.ex", "", "elixir"),
+        ("test/conn_test.exs", "", "elixir"),
+        ("lua/lazy/init.lua", "", "lua"),
+        ("lib/Shop/Cart.pm", "", "perl"),
+        ("bin/deploy", "#!/usr/bin/env perl", "perl"),
+        ("src/Shapes.jl", "", "julia"),
+        ("clap.zig", "", "zig"),
+        ("db/schema.sql", "", "sql"),
+        ("infra/main.tf", "", "hcl"),
+        ("infra/main.bicep", "", "bicep"),
+        ("src/Cart.fs", "", "fsharp"),
+        ("kernels/add.cu", "", "cuda"),
+        ("shaders/light.frag", "", "glsl"),
+        ("contracts/Token.sol", "", "solidity"),
+        ("deploy/Deploy.ps1", "", "powershell"),
+        ("tools/defs.bzl", "", "starlark"),
+        ("app/BUILD", "", "starlark"),
+        ("scenes/player.gd", "", "gdscript"),
+        ("src/shapes.f90", "", "fortran"),
+        ("GNUmakefile", "", "make"),
+        ("CMakeLists.txt", "", "cmake"),
+        ("src/shop.odin", "", "odin"),
+        ("rtl/counter.sv", "", "verilog"),
+        ("rtl/counter.vhd", "", "vhdl"),
+        ("src/cart.lisp", "", "commonlisp"),
+        ("src/Cart.luau", "", "luau"),
+        ("shaders/lit.hlsl", "", "hlsl"),
+        ("blink/blink.ino", "", "arduino"),
+        ("src/carts.adb", "", "ada"),
+        ("src/Carts.pas", "", "pascal"),
+    ],
+)
+def test_file_names_reach_their_grammar(path: str, first_line: str, language: str) -> None:
+    assert detect_language(path, first_line) == language
+    assert language in LANGUAGES
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -1157,6 +1240,14 @@ def test_small_budget_gives_members_their_own_chunks(
             "function a {\n  :\n}\nb() ( echo sub )\n",
             {("function", "a"), ("function", "b")},
         ),
+        *jvm_apple.QUALIFIED,
+        *functional.QUALIFIED,
+        *scripting.QUALIFIED,
+        *extended.QUALIFIED,
+        *build.QUALIFIED,
+        *hardware_lisp.QUALIFIED,
+        *dialects.QUALIFIED,
+        *pascal_ada.QUALIFIED,
     ],
 )
 def test_qualified_symbols(
@@ -1228,6 +1319,14 @@ BIG_FUNCTIONS: dict[str, tuple[str, str, str, str, str]] = {
         "big",
     ),
     "bash": ("big() {\n", '  value{i}=$(compute {i} "$1")\n', "}\n", "function", "big"),
+    **jvm_apple.BIG_FUNCTIONS,
+    **functional.BIG_FUNCTIONS,
+    **scripting.BIG_FUNCTIONS,
+    **extended.BIG_FUNCTIONS,
+    **build.BIG_FUNCTIONS,
+    **hardware_lisp.BIG_FUNCTIONS,
+    **dialects.BIG_FUNCTIONS,
+    **pascal_ada.BIG_FUNCTIONS,
 }
 
 
@@ -1240,10 +1339,9 @@ def test_oversized_function_splits_at_statements(language: str, word_count: Toke
     pieces = [c for c in chunks if c.symbol == symbol]
     assert len(pieces) > 3 and all(c.kind == kind for c in pieces)
     assert "".join(c.text for c in pieces) in source
-    for c in pieces[1:]:
-        assert c.text.lstrip().startswith(
-            ("value", "const value", "let value", "int value", "auto value", "var value", "$value")
-        ), c.text
+    for c in pieces[1:]:  # each later piece starts at a statement: `value3 = ...`, `let value3`
+        closing = c.text == footer  # a named end statement (`endfunction()`) may stand alone
+        assert closing or re.match(r"\(?(?:[\w$]+[\s(])?\$?value\d", c.text.lstrip()), c.text
 
 
 def test_oversized_statement_splits_at_its_own_statements(word_count: TokenCounter) -> None:
@@ -1270,6 +1368,14 @@ MODULE_ONLY: dict[str, str] = {
     "ruby": "require 'json'\nLIMIT = 10\nnames = %w[a b]\n",
     "php": "<?php\nuse App\\Models\\User;\n$limit = 10;\n",
     "bash": "set -e\nexport LIMIT=10\nNAME=x\n",
+    **jvm_apple.MODULE_ONLY,
+    **functional.MODULE_ONLY,
+    **scripting.MODULE_ONLY,
+    **extended.MODULE_ONLY,
+    **build.MODULE_ONLY,
+    **hardware_lisp.MODULE_ONLY,
+    **dialects.MODULE_ONLY,
+    **pascal_ada.MODULE_ONLY,
 }
 
 
@@ -1308,6 +1414,14 @@ NON_ASCII: dict[str, tuple[str, set[tuple[str, str]]]] = {
         "func (σ Σημείο) Διπλό() int {\n\treturn σ.Χ * 2 // διπλάσιο ✌️\n}\n",
         {("function", "Γεια"), ("struct", "Σημείο"), ("method", "Σημείο.Διπλό")},
     ),
+    **jvm_apple.NON_ASCII,
+    **functional.NON_ASCII,
+    **scripting.NON_ASCII,
+    **extended.NON_ASCII,
+    **build.NON_ASCII,
+    **hardware_lisp.NON_ASCII,
+    **dialects.NON_ASCII,
+    **pascal_ada.NON_ASCII,
 }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from retriever import InvalidQueryError, Retriever
-from retriever.context import RankedChunk, assemble, merge_adjacent
+from retriever.search.context import RankedChunk, assemble, merge_adjacent
 
 
 def words(text: str) -> int:

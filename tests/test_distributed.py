@@ -19,7 +19,7 @@ from indexers.discovery import LoadedFile, SourceFile
 from paths import SAMPLE
 from retriever import ModelMismatchError, Retriever, RetrieverError
 from retriever.cli import app
-from retriever.distributed import (
+from retriever.ingest.distributed import (
     ClusterVectors,
     EncoderPool,
     cluster_errors,
@@ -137,7 +137,7 @@ def test_cli_index_with_ray_and_unchanged_files_never_reach_the_cluster(
     def no_cluster(address: str) -> None:
         raise AssertionError("connected to Ray with nothing to send")
 
-    monkeypatch.setattr("retriever.distributed.ray_session", no_cluster)
+    monkeypatch.setattr("retriever.ingest.distributed.ray_session", no_cluster)
     result = runner.invoke(app, [*args, "--ray", cluster])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

@@ -10,7 +10,7 @@ import pytest
 
 from paths import REPO
 from retriever import Hit, Retriever
-from retriever.evaluation import (
+from retriever.ops.evaluation import (
     Target,
     evaluate,
     judge,
@@ -111,7 +111,7 @@ def test_eval_of_reranked_search_scores_the_reranked_order(
     tmp_path: Path, tiny_modernbert: Path, monkeypatch
 ) -> None:
     """A hand-made case: the reranker puts the one relevant file second, so MRR@10 is 1/2."""
-    from retriever.reranking import Reranker
+    from retriever.encoding.reranking import Reranker
 
     dataset = tmp_path / "set"
     (dataset / "corpus").mkdir(parents=True)

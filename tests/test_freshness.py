@@ -66,8 +66,8 @@ def test_a_deleted_file_is_stale_and_fresh_hits_take_its_place(retriever, repo):
     (best,) = retriever.search("invoice_total", k=1, mode="lexical")
     assert best.path == "src/billing.py"
     (repo / "src/billing.py").unlink()
-    timings: dict[str, float] = {}
-    hits = retriever.search("invoice_total", k=1, mode="hybrid", verify=True, timings=timings)
+    hits = retriever.search("invoice_total", k=1, mode="hybrid", verify=True)
+    timings = hits.timings
     assert len(hits) == 1 and hits[0].path != "src/billing.py"
     assert timings["verify_ms"] >= 0
 

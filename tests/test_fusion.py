@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retriever.fusion import reciprocal_rank_fusion
+from retriever.search.fusion import reciprocal_rank_fusion
 
 
 def test_equal_weights_reward_agreement_and_scale_a_unanimous_first_to_one() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import sqlite3
 import tracemalloc
 from pathlib import Path
@@ -19,6 +20,15 @@ from retriever import Retriever
 MB = 1 << 20
 MINIFIED_50MB = "minified/bundle.js"
 
+#: Made-up secrets in shapes the detectors know; none may reach the index.
+GITHUB_TOKEN = "ghp_" + "Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8Nn"
+AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
+KEY_LINE = "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi8zNgGgE7Q5Fh8HhXZqF0WbX8Hv2"
+PRIVATE_KEY = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_LINE}\n-----END RSA PRIVATE KEY-----\n"
+SECRETS = (GITHUB_TOKEN, AWS_KEY, KEY_LINE)
+#: Random bytes without a NUL, under a source-code name.
+RANDOM_BYTES = bytes(random.Random(12).choices(range(1, 256), k=4096))
+
 #: Path -> content (bytes as is; str as UTF-8). Sizes that matter are written by ``build``.
 FILES: dict[str, bytes | str] = {
     "code/crlf.py": "def crlf():\r\n    return 'windows line endings'\r\n",
@@ -31,6 +41,20 @@ FILES: dict[str, bytes | str] = {
     "text/blank.md": "   \n\n\t\n",
     "binary/blob.dat": b"\x00\x01\x02\x03binary" * 64,
     "binary/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(64),
+    "binary/random.py": RANDOM_BYTES,
+    ".env": f"GITHUB_TOKEN={GITHUB_TOKEN}\n",
+    ".env.local": f"AWS_ACCESS_KEY_ID={AWS_KEY}\n",
+    ".env.example": "GITHUB_TOKEN=\n",
+    ".ssh/id_rsa": PRIVATE_KEY,
+    "keys/server.pem": PRIVATE_KEY,
+    "config/credentials.json": f'{{"token": "{GITHUB_TOKEN}"}}\n',
+    ".aws/credentials": f"[default]\naws_access_key_id = {AWS_KEY}\n",
+    ".netrc": "machine example.org login me password hunter2\n",
+    ".bash_history": f"export GITHUB_TOKEN={GITHUB_TOKEN}\n",
+    "code/settings.py": (
+        f'AWS_KEY = \'{AWS_KEY}\'\nTOKEN = \'{GITHUB_TOKEN}\'\nKEY = """{PRIVATE_KEY}"""\n'
+        "def connect():\n    return 'searchable after the secrets'\n"
+    ),
     "minified/app.min.js": "var a=1;",
     "minified/one-line.js": "var x=1;" * 4096,  # 32 KiB on one line, under the size cap
     "locks/package-lock.json": '{"lockfileVersion": 3}\n',
@@ -69,6 +93,17 @@ EXPECTED: dict[str, str] = {
     "text/huge.txt": "too-large",
     "binary/blob.dat": "binary",
     "binary/logo.png": "binary",
+    "binary/random.py": "binary",
+    ".env": "likely-secret",
+    ".env.local": "likely-secret",
+    ".env.example": "indexed",
+    ".ssh/id_rsa": "likely-secret",
+    "keys/server.pem": "likely-secret",
+    "config/credentials.json": "likely-secret",
+    ".aws/credentials": "likely-secret",
+    ".netrc": "likely-secret",
+    ".bash_history": "likely-secret",
+    "code/settings.py": "indexed",
     "minified/app.min.js": "minified",
     "minified/one-line.js": "minified",
     MINIFIED_50MB: "too-large",
@@ -150,6 +185,40 @@ def test_each_file_is_indexed_or_skipped_as_the_table_says(
     found = {path: "indexed" for _, path, *_ in held["documents"]}
     found |= {path: reason for path, reason, _ in held["skipped"]}
     assert found == EXPECTED
+
+
+def test_no_secret_is_stored_and_lines_stay_true(
+    corpus: Path, tmp_path: Path, tiny_modernbert: Path
+) -> None:
+    index_into(tmp_path / "index", corpus, tiny_modernbert)
+    database = sqlite3.connect(tmp_path / "index" / "index.sqlite3")
+    try:
+        stored = "\n".join(text for (text,) in database.execute("SELECT text FROM chunks"))
+        (last,) = database.execute(
+            "SELECT c.end_line, c.end_byte FROM chunks c JOIN documents d ON c.document_id = d.id"
+            " WHERE d.path = 'code/settings.py' ORDER BY c.end_byte DESC LIMIT 1"
+        )
+    finally:
+        database.close()
+    assert not [secret for secret in SECRETS if secret in stored]
+    assert "searchable after the secrets" in stored and "TOKEN = '****" in stored
+    settings_py = (corpus / "code" / "settings.py").read_bytes()
+    assert last == (settings_py.count(b"\n"), len(settings_py))
+
+
+def test_a_setting_indexes_likely_secret_files(
+    corpus: Path, tmp_path: Path, tiny_modernbert: Path
+) -> None:
+    """Included on request, and still masked."""
+    with Retriever.open(
+        tmp_path / "index", model=str(tiny_modernbert), include_secret_files=True
+    ) as retriever:
+        retriever.index([corpus])
+    held = dump(tmp_path / "index")
+    indexed = {path for _, path, *_ in held["documents"]}
+    assert {".env", ".ssh/id_rsa", ".aws/credentials", ".netrc"} <= indexed
+    assert not [path for path, reason, _ in held["skipped"] if reason == "likely-secret"]
+    assert not [s for s in SECRETS for row in held["chunks"] if s in row[10]]
 
 
 def test_three_runs_give_identical_indexes(

@@ -14,9 +14,9 @@ from types import SimpleNamespace
 import pytest
 
 from retriever import Retriever, StorageError
-from retriever import vectors as vectors_module
-from retriever.doctor import examine
+from retriever.ops.doctor import examine
 from retriever.store import SQLiteStore
+from retriever.store import vectors as vectors_module
 
 #: The calls of one commit that can fail, in the order they happen.
 FAULTY = ("open", "write", "fsync", "replace", "unlink")

@@ -10,10 +10,10 @@ import pytest
 from indexers.chunk import TokenCounter
 from indexers.chunking import chunk_text
 from retriever import Retriever
-from retriever.encoder import SentenceTransformerEncoder
+from retriever.encoding.encoder import SentenceTransformerEncoder
+from retriever.encoding.late_chunking import Window, windows
+from retriever.encoding.models import resolve_model
 from retriever.errors import ModelError
-from retriever.late_chunking import Window, windows
-from retriever.models import resolve_model
 
 PARAGRAPH = "The uploader retries a failed part with exponential backoff and jitter.\n\n"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retriever import InvalidQueryError, Retriever
-from retriever.lexical import expand, identifier_parts, query_terms
+from retriever.store.lexical import expand, identifier_parts, query_terms
 
 
 @pytest.mark.parametrize(

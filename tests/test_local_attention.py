@@ -9,9 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from retriever.encoder import SentenceTransformerEncoder
-from retriever.local_attention import NAME, blocked_window_attention, choose_attention
-from retriever.models import resolve_model
+from retriever.encoding.encoder import SentenceTransformerEncoder
+from retriever.encoding.local_attention import NAME, blocked_window_attention, choose_attention
+from retriever.encoding.models import resolve_model
 
 SENTENCE = "The uploader retries a failed part with exponential backoff and jitter.\n"
 

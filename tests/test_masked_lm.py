@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from retriever import InvalidQueryError, ModelError, Retriever
 from retriever.cli import app
-from retriever.mask_tasks import DEFAULT_TEMPLATE, MAX_MASKS, MaskedLM
+from retriever.masked_lm.tasks import DEFAULT_TEMPLATE, MAX_MASKS, MaskedLM
 
 runner = CliRunner()
 CAPITAL = "The capital of France is [MASK]."
@@ -333,12 +333,12 @@ def test_models_loaded_at_once_in_threads_are_whole(
     transformers' loading state is process-wide, so unguarded the masked LM lost its head."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from retriever.encoder import SentenceTransformerEncoder
-    from retriever.masked_lm import MaskedLanguageModel
-    from retriever.models import resolve_masked_lm, resolve_model
+    from retriever.encoding.encoder import SentenceTransformerEncoder
+    from retriever.encoding.models import resolve_masked_lm, resolve_model
+    from retriever.masked_lm.model import MaskPredictor
 
     loads = [lambda: SentenceTransformerEncoder(resolve_model(str(tiny_modernbert)))] * 3
-    loads += [lambda: MaskedLanguageModel(resolve_masked_lm(str(masked_lm_dir)))] * 3
+    loads += [lambda: MaskPredictor(resolve_masked_lm(str(masked_lm_dir)))] * 3
     with ThreadPoolExecutor(len(loads)) as pool:
         models = [future.result() for future in [pool.submit(load) for load in loads]]
     assert len(models) == 6  # each load raised if its weights came out incomplete

@@ -130,7 +130,19 @@ async def test_stdio_tools_answer_with_cited_passages(
     assert 1 <= len(hits) <= 3
     assert [hit["score"] for hit in hits] == sorted((h["score"] for h in hits), reverse=True)
     for hit in hits + prose + python:
-        assert set(hit) == {"citation", "symbol", "heading", "score", "doc_id", "text", "label"}
+        assert set(hit) == {
+            "citation",
+            "path",
+            "start_line",
+            "end_line",
+            "symbol",
+            "heading",
+            "score",
+            "doc_id",
+            "text",
+            "label",
+        }
+        assert hit["citation"] == f"{hit['path']}:{hit['start_line']}-{hit['end_line']}"
         assert cited_lines(shop_corpus, hit["citation"]).startswith(hit["text"].rstrip("\n"))
     assert prose and all(hit["citation"].startswith("guide.md:") for hit in prose)
     assert any(hit["heading"] for hit in prose)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from kill_loop import QUERIES, same_ranking, write_corpus
 from retriever import CorruptIndexError, Retriever
 from retriever.cli import app
-from retriever.migration import migrate
+from retriever.ops.migration import migrate
 from retriever.store.postgres import open_store
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from retriever import Retriever
-from retriever.encoder import SentenceTransformerEncoder
-from retriever.models import resolve_model
+from retriever.encoding.encoder import SentenceTransformerEncoder
+from retriever.encoding.models import resolve_model
 
 SENTENCE = "The uploader retries a failed part with exponential backoff and jitter.\n"
 

@@ -15,8 +15,8 @@ import pytest
 
 from paths import REPO
 from retriever import Retriever
-from retriever.doctor import examine
-from retriever.vectors import file_checksum
+from retriever.ops.doctor import examine
+from retriever.store.vectors import file_checksum
 
 PACKAGES = ("retriever", "indexers", "api")
 #: Modules whose loading runs code from the data.
@@ -46,7 +46,7 @@ def unsafe_calls(tree: ast.AST) -> list[str]:
                 "deserialize_index",
                 "deserialize_index_binary",
             }:
-                found.append(call)  # allowed only in retriever/vectors.py, checksum first
+                found.append(call)  # allowed only in retriever/store/vectors.py, checksum first
         if isinstance(node, ast.keyword) and node.arg == "trust_remote_code":
             found.append("trust_remote_code")
     return found
@@ -61,7 +61,7 @@ def test_no_load_path_unpickles() -> None:
                 found[str(path.relative_to(REPO))] = calls
     # FAISS reads only a file whose BLAKE2b checksum SQLite recorded when it was written.
     assert found == {
-        "retriever/vectors.py": ["faiss.deserialize_index", "faiss.deserialize_index_binary"]
+        "retriever/store/vectors.py": ["faiss.deserialize_index", "faiss.deserialize_index_binary"]
     }
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from retriever import Retriever
-from retriever.encoder import SentenceTransformerEncoder
+from retriever.encoding.encoder import SentenceTransformerEncoder
+from retriever.encoding.models import resolve_model
+from retriever.encoding.precision import cpu_has_native_bf16, resolve_precision
 from retriever.errors import ModelError
-from retriever.models import resolve_model
-from retriever.precision import cpu_has_native_bf16, resolve_precision
 
 TEXTS = [
     "def upload(part): retry with exponential backoff and jitter",

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from retriever import Retriever
 from retriever.cli import app
+from retriever.encoding.reranking import Reranker
 from retriever.errors import ModelError
-from retriever.reranking import Reranker
 
 QUERY = "add an item to the cart"
 
@@ -35,8 +35,8 @@ def test_rerank_orders_candidates_by_the_cross_encoder(retriever: Retriever, tin
     )
     ids = [hit.chunk_id for hit in candidates]
     expected = sorted(zip(scores, ids, strict=True), reverse=True)[:3]
-    timings: dict[str, float] = {}
-    hits = retriever.search(QUERY, k=3, rerank=True, timings=timings)
+    hits = retriever.search(QUERY, k=3, rerank=True)
+    timings = hits.timings
     assert [h.chunk_id for h in hits] == [chunk_id for _, chunk_id in expected]
     assert [h.score for h in hits] == pytest.approx([float(s) for s, _ in expected], abs=1e-5)
     assert set(timings) == {"encode_ms", "search_ms", "rerank_ms"}

@@ -32,8 +32,8 @@ def test_semantic_query_finds_the_expected_file_in_top_3(sample_location: str, c
 
 
 def test_hits_cite_exact_lines_of_the_file(retriever: Retriever) -> None:
-    timings: dict[str, float] = {}
-    hits = retriever.search("where do we retry failed uploads?", k=10, timings=timings)
+    hits = retriever.search("where do we retry failed uploads?", k=10)
+    timings = hits.timings
     assert len(hits) == 10
     assert set(timings) == {"encode_ms", "search_ms"}
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)

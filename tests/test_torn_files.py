@@ -21,7 +21,7 @@ import pytest
 
 from kill_loop import QUERIES, write_corpus
 from retriever import Retriever, RetrieverError
-from retriever.doctor import examine
+from retriever.ops.doctor import examine
 
 RUNS = int(os.environ.get("RETRIEVER_TORN_RUNS", "50"))
 TARGETS = ("vectors", "manifest", "database")

@@ -10,9 +10,10 @@ import pytest
 from test_ann import clustered as clustered_32d
 from typer.testing import CliRunner
 
-from retriever import Retriever, ann
+from retriever import Retriever
 from retriever.cli import app
-from retriever.vectors import VectorIndex
+from retriever.store import ann
+from retriever.store.vectors import VectorIndex
 
 IDS_STEP, IDS_FROM = 3, 7  # ids are row ids, not positions
 #: Sign bits need many dimensions to rank well: 256, not test_ann's 32.

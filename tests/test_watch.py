@@ -23,7 +23,7 @@ from api.app import create_app
 from gitrepo import disk_state, git, indexed_state, make_repo, wait_for
 from paths import REPO
 from retriever import Retriever
-from retriever.watching import Watcher, WatchUpdate, run_in_thread
+from retriever.ingest.watching import Watcher, WatchUpdate, run_in_thread
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 from pydantic import InstanceOf, field_validator
 
-from retriever.context import citation
 from retriever.engine import Retriever
+from retriever.search.context import citation
 from retriever.types import Filters, Hit
 
 

@@ -25,8 +25,8 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "pip install 'retriever[llamaindex]'"
     ) from error
 
-from retriever.context import citation
 from retriever.engine import Retriever
+from retriever.search.context import citation
 from retriever.types import Filters, Hit
 
 #: Metadata an LLM or an embedding model is not shown: ids, ranks and exact positions.

@@ -1,15 +1,15 @@
 """Storage: the rows of an index through SQLAlchemy, on SQLite or PostgreSQL (the only package
 using SQLAlchemy)."""
 
-from retriever.store.metadata import (
+from retriever.store.metadata import SQLStore
+from retriever.store.models import SCHEMA_VERSION, GenerationRow
+from retriever.store.records import (
     DocumentUpdate,
     PendingDocument,
-    SQLStore,
     StoredDocument,
     make_chunk_ids,
     make_doc_id,
 )
-from retriever.store.models import SCHEMA_VERSION, GenerationRow
 from retriever.store.sqlite import SQLiteStore
 
 __all__ = [

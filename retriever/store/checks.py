@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from indexers.chunk import content_hash
-from retriever.store.metadata import PAGE, SQLStore, make_chunk_ids, make_doc_id, terms_row
+from retriever.store.metadata import PAGE, SQLStore
 from retriever.store.metadata import terms_source as _terms_source
 from retriever.store.models import ChunkRow, DocumentRow
+from retriever.store.records import make_chunk_ids, make_doc_id, terms_row
 
 #: Example ids quoted in a finding at most.
 EXAMPLES = 3

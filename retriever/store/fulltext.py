@@ -10,7 +10,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, Text, func, literal_col
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 
-from retriever.lexical import TOKENIZER
+from retriever.store.lexical import TOKENIZER
 
 #: Column weights for BM25: a match in a symbol or path says more than one in the body.
 WEIGHTS = {"body": 1.0, "path": 2.0, "symbol": 4.0, "heading": 2.0}

@@ -11,7 +11,6 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,88 +24,31 @@ from sqlalchemy import (
     Table,
     cast,
     delete,
-    func,
     insert,
     select,
     update,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from indexers.chunk import Chunk, content_hash
+from indexers.chunk import Chunk
 from retriever.errors import CorruptIndexError
-from retriever.lexical import expand
-from retriever.protocols import Ranking
 from retriever.store.labels import ChunkLabels
-from retriever.store.models import ChunkLabelRow, ChunkRow, DocumentRow, ManifestEntry, SkippedRow
+from retriever.store.models import ChunkRow, DocumentRow, ManifestEntry, SkippedRow
+from retriever.store.reading import Executor, Reads
+from retriever.store.records import (
+    DocumentUpdate,
+    StoredDocument,
+    make_chunk_ids,
+    make_doc_id,
+    terms_row,
+)
 from retriever.types import Filters
 
 #: Rows read (and written) at a time while walking every chunk.
 PAGE = 2048
-#: The database's own executor: a session, or a connection inside a transaction.
-Executor = Session | Connection
 
 
-@dataclass(frozen=True, slots=True)
-class StoredDocument:
-    id: int
-    content_hash: str
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True, slots=True)
-class PendingDocument:
-    """A new or changed document, chunked, before its vectors are known."""
-
-    root: str
-    path: str
-    language: str
-    encoding: str
-    size: int
-    mtime_ns: int
-    content_hash: str
-    chunks: Sequence[Chunk]
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentUpdate:
-    """A pending document with one vector per chunk, and the key of what each vector was
-    computed from (see :mod:`retriever.indexing`): what ``write`` stores."""
-
-    document: PendingDocument
-    vectors: np.ndarray
-    keys: Sequence[str]
-
-
-def make_doc_id(root: str, path: str) -> str:
-    return content_hash(f"{root}\0{path}")
-
-
-def make_chunk_ids(doc_id: str, keys: Iterable[str]) -> list[str]:
-    """Stable ids from the chunks' vector keys: a chunk keeps its id (and its vector) while what
-    it embeds is unchanged, whatever happens to other chunks of its file."""
-    seen: dict[str, int] = {}
-    ids = []
-    for key in keys:
-        occurrence = seen[key] = seen.get(key, -1) + 1
-        ids.append(content_hash(f"{doc_id}\0{key}\0{occurrence}"))
-    return ids
-
-
-def terms_row(
-    chunk_id: int, body: str, path: str, symbol: str | None, heading: str | None
-) -> dict[str, Any]:
-    """A chunk's row of the lexical table: its fields, identifiers expanded into their parts."""
-    return {
-        "rowid": chunk_id,
-        "body": expand(body),
-        "path": expand(path),
-        "symbol": expand(symbol or ""),
-        "heading": heading or "",
-    }
-
-
-class SQLStore(ABC):
+class SQLStore(Reads, ABC):
     """Reads and writes shared by both dialects. A subclass creates the engine and schema and
     gives what differs: the lexical table and its query, path globs, how chunk rows and
     vectors are stored, and how concurrent writers are kept apart."""
@@ -399,148 +341,6 @@ class SQLStore(ABC):
                 for path, reason, detail in skipped
             )
 
-    def documents(
-        self, limit: int, offset: int, path_glob: str | None = None, doc_id: str | None = None
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """One page of documents in path order, and how many there are in all."""
-        chunks = (
-            select(ChunkRow.document_id, func.count().label("chunks"))
-            .group_by(ChunkRow.document_id)
-            .subquery()
-        )
-        query = select(*_DOCUMENT_COLUMNS, func.coalesce(chunks.c.chunks, 0).label("chunks"))
-        query = query.outerjoin(chunks, chunks.c.document_id == DocumentRow.id)
-        total = select(func.count()).select_from(DocumentRow)
-        conditions = []
-        if path_glob:
-            conditions.append(self.glob(DocumentRow.path, path_glob))
-        if doc_id is not None:
-            conditions.append(DocumentRow.doc_id == doc_id)
-        query, total = query.where(*conditions), total.where(*conditions)
-        query = query.order_by(DocumentRow.path, DocumentRow.root).limit(limit).offset(offset)
-        with self._session() as session:
-            return session.scalar(total), [row._asdict() for row in session.execute(query)]
-
-    def document(self, doc_id: str) -> dict[str, Any] | None:
-        """A document's fields and its chunks in order, or None."""
-        with self._session() as session:
-            row = session.execute(
-                select(DocumentRow.id, *_DOCUMENT_COLUMNS).where(DocumentRow.doc_id == doc_id)
-            ).first()
-            if row is None:
-                return None
-            chunks = session.execute(
-                select(*_CHUNK_COLUMNS)
-                .where(ChunkRow.document_id == row.id)
-                .order_by(ChunkRow.ordinal)
-            )
-            document = row._asdict()
-            document["row_id"] = document.pop("id")
-            document["chunks"] = [chunk._asdict() for chunk in chunks]
-            return document
-
-    # -- search -------------------------------------------------------------------------------
-    def conditions(self, filters: Filters) -> list[ColumnElement[bool]]:
-        """The filters as SQLAlchemy expressions with bound values (over chunks joined with
-        their documents)."""
-        conditions = []
-        if filters.path_glob:
-            conditions.append(self.glob(DocumentRow.path, filters.path_glob))
-        if filters.symbol:
-            conditions.append(self.glob(ChunkRow.symbol, filters.symbol))
-        if filters.language:
-            conditions.append(DocumentRow.language.in_(filters.language))
-        if filters.kind:
-            conditions.append(ChunkRow.kind.in_(filters.kind))
-        if filters.label:
-            labelled = select(ChunkLabelRow.chunk_id).where(ChunkLabelRow.label.in_(filters.label))
-            conditions.append(ChunkRow.id.in_(labelled))
-        return conditions
-
-    def chunk_ids_matching(self, filters: Filters) -> np.ndarray:
-        query = select(ChunkRow.id).join(DocumentRow).where(*self.conditions(filters))
-        with self._session() as session:
-            return np.fromiter(session.scalars(query), dtype=np.int64)
-
-    def lexical(self, terms: list[str], filters: Filters | None, limit: int) -> Ranking:
-        """Best ``limit`` (chunk id, score) pairs for any of ``terms``, among the chunks
-        matching ``filters``."""
-        if not terms:
-            return []
-        with self._session() as session:
-            return ranking(session, self.lexical_query(terms, filters, limit))
-
-    def hits(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Chunk rows with their document's fields, by row id."""
-        with self._session() as session:
-            return hit_rows(session, ids)
-
-    def iter_vectors(self, page: int = 4096) -> Iterator[tuple[np.ndarray, list[bytes]]]:
-        """All (ids, vectors as float32 bytes) in id order, a page at a time."""
-        last = 0
-        while True:
-            with self._session() as session:
-                rows = session.execute(
-                    select(ChunkRow.id, ChunkRow.vector)
-                    .where(ChunkRow.id > last)
-                    .order_by(ChunkRow.id)
-                    .limit(page)
-                ).all()
-            if not rows:
-                return
-            yield (
-                np.array([r[0] for r in rows], dtype=np.int64),
-                [self._vector_bytes(r[1]) for r in rows],
-            )
-            last = rows[-1][0]
-
-    def vectors_by_id(self, ids: Sequence[int]) -> dict[int, bytes]:
-        """Stored vectors of the chunk rows ``ids`` (rescoring candidates from compressed
-        vectors); a row that no longer exists is absent. A plain connection, not a session:
-        this runs in every search of a compressed index."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(ChunkRow.id, ChunkRow.vector).where(ChunkRow.id.in_(list(ids)))
-            )
-            return {chunk_id: self._vector_bytes(vector) for chunk_id, vector in rows}
-
-    # -- status -------------------------------------------------------------------------------
-    def counts(self) -> dict[str, Any]:
-        with self._session() as session:
-            languages = dict(
-                session.execute(
-                    select(DocumentRow.language, func.count()).group_by(DocumentRow.language)
-                ).all()
-            )
-            skipped = dict(
-                session.execute(
-                    select(SkippedRow.reason, func.count()).group_by(SkippedRow.reason)
-                ).all()
-            )
-            skipped_files = [
-                {"root": r.root, "path": r.path, "reason": r.reason, "detail": r.detail}
-                for r in session.scalars(select(SkippedRow).order_by(SkippedRow.path))
-            ]
-            return {
-                "documents": session.scalar(select(func.count()).select_from(DocumentRow)),
-                "chunks": session.scalar(select(func.count()).select_from(ChunkRow)),
-                "roots": list(session.scalars(select(DocumentRow.root).distinct())),
-                "languages": languages,
-                "skipped": skipped,
-                "skipped_files": skipped_files,
-            }
-
-
-def ranking(executor: Executor, query: Select) -> Ranking:
-    return [(int(chunk_id), float(score)) for chunk_id, score in executor.execute(query)]
-
-
-def hit_rows(executor: Executor, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """Chunk rows with their document's fields, by row id."""
-    query = select(*_HIT_COLUMNS).join(DocumentRow).outerjoin(ChunkLabelRow)
-    rows = executor.execute(query.where(ChunkRow.id.in_(ids)))
-    return {row.id: row._asdict() for row in rows}
-
 
 def terms_source(connection: Connection) -> Iterator[Any]:
     """What each chunk's lexical row is made of, in chunk id order."""
@@ -586,44 +386,3 @@ def _postgresql_insert(table: Any) -> Any:
 
 #: INSERT ... ON CONFLICT per dialect (the same API in both).
 _UPSERTS = {"sqlite": _sqlite_insert, "postgresql": _postgresql_insert}
-
-_HIT_COLUMNS = (
-    ChunkRow.id,
-    DocumentRow.path,
-    ChunkRow.start_line,
-    ChunkRow.end_line,
-    ChunkRow.text,
-    DocumentRow.language,
-    ChunkRow.kind,
-    ChunkRow.symbol,
-    ChunkRow.heading,
-    ChunkRow.chunk_id,
-    DocumentRow.doc_id,
-    DocumentRow.content_hash.label("file_hash"),
-    DocumentRow.root,
-    ChunkLabelRow.label,
-    ChunkRow.ordinal,
-)
-_DOCUMENT_COLUMNS = (
-    DocumentRow.doc_id,
-    DocumentRow.root,
-    DocumentRow.path,
-    DocumentRow.language,
-    DocumentRow.encoding,
-    DocumentRow.size,
-    DocumentRow.content_hash,
-    DocumentRow.indexed_at,
-)
-_CHUNK_COLUMNS = (
-    ChunkRow.chunk_id,
-    ChunkRow.ordinal,
-    ChunkRow.kind,
-    ChunkRow.symbol,
-    ChunkRow.heading,
-    ChunkRow.start_line,
-    ChunkRow.end_line,
-    ChunkRow.start_byte,
-    ChunkRow.end_byte,
-    ChunkRow.token_count,
-    ChunkRow.text,
-)

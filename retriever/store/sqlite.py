@@ -14,8 +14,8 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from retriever.errors import CorruptIndexError, StorageError
-from retriever.lexical import match_expression
 from retriever.store import fulltext
+from retriever.store.lexical import match_expression
 from retriever.store.metadata import SQLStore
 from retriever.store.models import Base, ChunkRow, DocumentRow, GenerationRow, ManifestEntry
 from retriever.types import Filters

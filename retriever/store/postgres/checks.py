@@ -8,8 +8,9 @@ from contextlib import AbstractContextManager
 
 from sqlalchemy import text as sql
 
-from retriever.diagnosis import Check
+from retriever.store.diagnosis import Check
 from retriever.store.postgres import schema
+from retriever.store.postgres.connection import open_store
 from retriever.store.postgres.locking import AdvisoryLock
 from retriever.store.postgres.store import PostgresStore
 
@@ -20,8 +21,6 @@ class PostgresChecks:
 
     @classmethod
     def open(cls, url: str) -> PostgresChecks:
-        from retriever.store.postgres import open_store
-
         return cls(open_store(url, create=False))
 
     def database(self) -> Check:

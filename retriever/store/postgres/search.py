@@ -25,10 +25,10 @@ from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import Connection, Select, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import REAL
 
-from retriever.protocols import Ranking, VectorState
-from retriever.store.metadata import hit_rows, ranking
 from retriever.store.models import ChunkRow, DocumentRow, ManifestEntry
 from retriever.store.postgres.store import PostgresStore
+from retriever.store.protocols import Ranking, VectorState
+from retriever.store.reading import hit_rows, ranking
 from retriever.types import Filters
 
 #: Candidates the HNSW search keeps per query (pgvector's range is 1-1000); at least the number

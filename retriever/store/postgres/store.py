@@ -30,9 +30,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL, array
 from sqlalchemy.orm import Session
 
 from retriever.errors import InvalidQueryError
-from retriever.store.metadata import DocumentUpdate, Executor, SQLStore
+from retriever.store.metadata import SQLStore
 from retriever.store.models import ChunkRow, DocumentRow
 from retriever.store.postgres import schema
+from retriever.store.reading import Executor
+from retriever.store.records import DocumentUpdate
 from retriever.types import Filters
 
 #: The text search configuration: English stemming, like the SQLite side's porter tokenizer.

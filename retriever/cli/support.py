@@ -1,0 +1,113 @@
+"""What the commands share: turning errors into one line, progress bars, the masked LM of the
+settings, and loading heavy parts only when a command needs them."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from retriever.cli.display import err
+from retriever.errors import RetrieverError
+from retriever.settings import Settings
+
+if TYPE_CHECKING:
+    from retriever.engine import Retriever
+    from retriever.ingest.indexing import Progress as IndexProgress
+    from retriever.masked_lm.tasks import MaskedLM
+
+
+class Lazy:
+    """A class of a module imported on first use: ``Lazy("retriever.engine", "Retriever").open``
+    imports the engine then, so `retriever --help` loads neither SQLAlchemy nor torch."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(getattr(importlib.import_module(self._module), self._name), attribute)
+
+
+class ConsoleHandler(logging.Handler):
+    """Warnings as one line each on stderr, e.g. the offline model fallback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        colour = "red" if record.levelno >= logging.ERROR else "yellow"
+        err.print(f"[{colour}]{record.levelname.lower()}:[/] {escape(record.getMessage())}")
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _split(values: str | None) -> list[str] | None:
+    return [item.strip() for item in values.split(",")] if values else None
+
+
+def _masked_lm(mlm_model: str | None) -> MaskedLM:
+    """The masked LM of the settings: it needs no index."""
+    from retriever.masked_lm.tasks import MaskedLM
+
+    settings = Settings(**_given(mlm_model=mlm_model))
+    return MaskedLM(settings.mlm_model, device=settings.device, batch_tokens=settings.batch_tokens)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except RetrieverError as error:
+        err.print(f"[bold red]error:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        err.print(f"[bold red]error:[/] invalid setting {field}: {problem['msg']}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: what was committed stays in the index")
+        raise typer.Exit(130) from None
+
+
+def _open_for_writing(
+    index_dir: Path | None, paths: list[Path], settings: dict[str, Any]
+) -> Retriever:
+    """Open (or create) the index for indexing ``paths``, once they are known to exist: a
+    mistyped path must not leave an empty index behind."""
+    from retriever.engine import Retriever
+    from retriever.ingest.indexing import Root
+
+    for path in paths:
+        Root.from_argument(path)
+    return Retriever.open(index_dir, create=True, **settings)
+
+
+@contextmanager
+def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
+    """A progress bar on stderr (when it is a terminal), as an indexing progress callback;
+    ``idle`` is shown between files."""
+    bar = Progress(
+        TextColumn("[progress.description]{task.description}", table_column=None),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with bar:
+        task = bar.add_task(idle, total=None)
+
+        def advance(done: int, total: int, path: str) -> None:
+            bar.update(task, completed=done, total=total, description=path or idle)
+
+        yield advance

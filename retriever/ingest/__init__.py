@@ -1,0 +1,1 @@
+"""Ingest: files -> rows and vectors (incremental indexing, distributed on Ray, watching, git)."""

@@ -1,0 +1,2 @@
+"""The masked language model: the model, its tasks (fill-mask, classify, cloze) and labelling
+chunks at ingest."""

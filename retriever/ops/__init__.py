@@ -1,0 +1,1 @@
+"""Operations on an index: doctor, migration to PostgreSQL, evaluation."""

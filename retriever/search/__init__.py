@@ -1,0 +1,2 @@
+"""The query pipeline: candidates -> fused, verified, reranked hits; context assembly,
+freshness, similarity."""
