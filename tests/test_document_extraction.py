@@ -14,6 +14,7 @@ from indexers.chunking import chunk_file
 from indexers.discovery import LoadedFile, Skipped, discover, load
 from indexers.documents import Refused, cite, read_document
 from indexers.documents.chunking import chunk_document
+from indexers.secrets import redact
 from indexers.skip_rules import SKIP_REASONS
 
 
@@ -24,7 +25,7 @@ def words(text: str) -> int:
 def chunks_of(format: str, data: bytes, budget: int = 200, isolated: bool = False) -> list[Chunk]:
     extraction = read_document(format, data, isolated=isolated)
     chunks = chunk_document(extraction, f"doc.{format}", budget, words)
-    assert "".join(c.text for c in chunks) == extraction.text  # a partition, nothing lost
+    assert "".join(c.text for c in chunks) == redact(extraction.text)  # a partition
     return chunks
 
 
@@ -226,3 +227,11 @@ def test_consecutive_code_cells_pack_together_and_say_so() -> None:
     assert (setup.start_unit, setup.end_unit, setup.heading) == (2, 4, "Setup")
     assert cite("n.ipynb", setup.unit, setup.start_unit, setup.end_unit) == "n.ipynb cells 2\u20134"
     assert where(chunks, "y = 2").start_unit == 6  # a heading in between starts a new chunk
+
+
+def test_secrets_in_documents_are_masked_like_in_files() -> None:
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    data = notebook([("markdown", "# Ünïcode heading"), ("code", f"TOKEN = '{token}'\nx = 1")])
+    chunks = chunks_of("ipynb", data)
+    assert not any(token in chunk.text for chunk in chunks)
+    assert "x = 1" in where(chunks, "TOKEN").text

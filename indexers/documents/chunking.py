@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import replace
+from itertools import accumulate
 
 from indexers.chunk import Chunk, TokenCounter
 from indexers.chunking import SEGMENTERS, header_line
 from indexers.documents.parts import Extraction, Part
 from indexers.packing import Packer, Segment, check_partition, to_chunks
+from indexers.secrets import redact
 from indexers.text import block_starts, plain_roles, sections, segment_lines, split_lines
 
 
@@ -28,6 +30,7 @@ def chunk_document(
 ) -> list[Chunk]:
     """Chunks of at most ``budget`` tokens that partition :func:`document_text`, each with the
     language of its part and the range of page, slide or cell numbers it covers."""
+    extraction = replace(extraction, parts=tuple(_redacted(part) for part in extraction.parts))
     text = extraction.text
     if not text:
         return []
@@ -59,6 +62,18 @@ def chunk_document(
             )
         )
     return placed
+
+
+def _redacted(part: Part) -> Part:
+    """``part`` with its secrets masked (:func:`indexers.secrets.redact`: same lines, same
+    UTF-8 length); its headings stay at the starts of their lines."""
+    text = redact(part.text)
+    if len(text) == len(part.text):
+        return replace(part, text=text) if text != part.text else part
+    old = list(accumulate((len(line) for line in part.text.splitlines(True)), initial=0))
+    new = list(accumulate((len(line) for line in text.splitlines(True)), initial=0))
+    heads = tuple((new[bisect_right(old, offset) - 1], head) for offset, head in part.heads)
+    return replace(part, text=text, heads=heads)
 
 
 def _segments(part: Part, offset: int) -> list[Segment]:
