@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from retriever import (
+    MAX_HITS,
     MAX_LABELS,
     MAX_PREDICTIONS,
     MAX_QUERY_CHARS,
@@ -24,8 +25,6 @@ from retriever import (
     SearchMode,
 )
 
-#: The most hits one search or context request may ask for.
-MAX_HTTP_HITS = 100
 #: The most texts one embeddings request may carry (OpenAI's own limit).
 MAX_INPUTS = 2048
 #: The longest glob a filter accepts.
@@ -34,6 +33,8 @@ MAX_GLOB_CHARS = 1024
 MAX_BATCH = 256
 #: The most pairs one similarity request may carry.
 MAX_PAIRS = 1024
+#: The largest page offset: the largest integer SQLite and PostgreSQL (BIGINT) bind.
+MAX_OFFSET = 2**63 - 1
 
 Query = Annotated[
     str,
@@ -91,7 +92,7 @@ Rerank = Annotated[
 
 class SearchRequest(Strict):
     query: Query
-    k: int = Field(10, ge=1, le=MAX_HTTP_HITS, description="How many hits.")
+    k: int = Field(10, ge=1, le=MAX_HITS, description="How many hits.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
     verify: bool | Literal["drop", "flag"] = Field(
@@ -121,7 +122,7 @@ class ContextRequest(Strict):
     token_budget: int = Field(
         ge=1, le=1_000_000, description="The most tokens the passages may take together."
     )
-    k: int = Field(20, ge=1, le=MAX_HTTP_HITS, description="How many chunks to draw passages from.")
+    k: int = Field(20, ge=1, le=MAX_HITS, description="How many chunks to draw passages from.")
     filters: Filters | None = None
     mode: Mode = "hybrid"
     rerank: Rerank = False

@@ -166,7 +166,7 @@ def test_context_returns_cited_passages_within_budget(client, retriever: Retriev
 @pytest.mark.parametrize(
     "body, where",
     [
-        ({"query": "retry", "k": 101}, "k"),
+        ({"query": "retry", "k": 1001}, "k"),
         ({"query": "retry", "k": 0}, "k"),
         ({"query": "retry", "filters": {"colour": "red"}}, "colour"),
         ({"query": "retry", "filters": {"language": 3}}, "language"),

@@ -210,10 +210,10 @@ def test_mcp_search_takes_every_mode_and_several_values_per_filter() -> None:
 
 
 def test_one_limit_on_hits() -> None:
-    """k is at most MAX_HITS in Python, the CLI and MCP (the engine checks it); HTTP caps a
-    request lower, MAX_HTTP_HITS, to bound what one unauthenticated-looking request costs."""
-    assert schemas.SearchRequest.model_fields["k"].metadata[-1].le == schemas.MAX_HTTP_HITS
-    assert schemas.MAX_HTTP_HITS <= MAX_HITS
+    """k is at most MAX_HITS everywhere: Python and the CLI (the engine checks it), HTTP and
+    MCP (their schemas say so)."""
+    for request in (schemas.SearchRequest, schemas.ContextRequest):
+        assert request.model_fields["k"].metadata[-1].le == MAX_HITS
     tools = asyncio.run(create_mcp_server(None).list_tools())  # type: ignore[arg-type]
     for tool in tools:
         if tool.name in ("search", "get_context"):
