@@ -7,7 +7,7 @@ iterated on without re-encoding); the index CPU-seconds of each repository are r
 queries then run through the public Python API (``Retriever.open``, ``.search``):
 
 - ``hybrid``, ``lexical``, ``dense``: the engine's own top 10 in each mode;
-- with ``--ranking on``: the code-aware ranking stage (``retriever.code_ranking``) over the
+- with ``--ranking on``: the code-aware ranking stage (``retriever.search.ranking``) over the
   engine's lexical and dense candidates (``--depth`` of each), once with every signal and,
   with ``--ablate``, once with each signal off.
 
@@ -36,15 +36,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from retriever.code_ranking import FILE_LEVEL, Candidate, RankingConfig, rank  # noqa: E402
-from retriever.codebench import (  # noqa: E402
+from retriever.search.ranking import FILE_LEVEL, Candidate, RankingConfig, rank  # noqa: E402
+from retriever.ops.codebench import (  # noqa: E402
     Query,
     load_queries,
     repositories,
     score,
     summarize,
 )
-from retriever.evaluation import load_queries as load_labelled  # noqa: E402
+from retriever.ops.evaluation import load_queries as load_labelled  # noqa: E402
 
 DATASET = REPO / "data" / "eval" / "codebench"
 WORK = HERE / ".work" / "codebench"  # git-ignored
@@ -146,7 +146,7 @@ def index_eval_set(dataset: Path, model: str) -> Path:
 def eval_set(data: dict[str, Any], dataset: Path, configs: dict[str, RankingConfig]) -> dict:
     """NDCG@10 on a ``data/eval`` set (line-range targets, scored as ``retriever eval`` does):
     the engine's modes, and the ranking stage under each config."""
-    from retriever.evaluation import Target, judge, ndcg
+    from retriever.ops.evaluation import Target, judge, ndcg
 
     def ndcg10(ranked: list[Any], targets: tuple[Target, ...]) -> float:
         return ndcg(judge(ranked, targets), len(targets), 10)

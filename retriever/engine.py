@@ -83,6 +83,7 @@ class Retriever:
             self._dimension,
             lambda: not self._recorded_model(),
             settings.rerank_depth,
+            settings.ranking,
         )
 
     @classmethod

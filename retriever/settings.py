@@ -116,6 +116,14 @@ class Settings(BaseSettings):
         "every chunk's tokens, so a chunk's vector carries its file's context (mean-pooling "
         "models only). Changing it re-encodes the index.",
     )
+    ranking: Literal["code", "files", "off"] = Field(
+        "code",
+        description="The model-free ranking stage after retrieval: 'code' (definitions of the "
+        "names a symbol query mentions first; tests, examples and generated code and tiny "
+        "fragments lower; lexical weighed up for symbol queries), 'files' (also path terms, "
+        "file-level evidence and one file per place where possible: for questions whose "
+        "answers are whole files) or 'off' (plain reciprocal rank fusion, raw scores).",
+    )
     rerank_model: str = Field(
         "Alibaba-NLP/gte-reranker-modernbert-base",
         description="Cross-encoder for searches with rerank: a hub id (local cache or hub) "

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from retriever.code_ranking import (
+from retriever.search.ranking import (
     FILE_LEVEL,
     Candidate,
     RankingConfig,
@@ -177,3 +177,17 @@ def test_empty_candidates_give_nothing_and_k_is_respected() -> None:
     assert len(ranked) == 5
     assert ranked[0].chunk_id == "3"
     assert all(a.score >= b.score for a, b in zip(ranked, ranked[1:], strict=False))
+
+
+def test_a_whole_small_definition_is_no_fragment_but_a_headless_piece_is() -> None:
+    small_class = chunk(
+        "class",
+        "session.py",
+        "class UploadSession:\n    def close(self):\n        pass",
+        symbol="UploadSession",
+        kind="class",
+    )
+    tail = chunk("tail", "session.py", "        pass\n    return done", "Upload.run", start=40)
+    # The tail piece is the better lexical match; the small class still ranks above it.
+    ranked = rank("upload session", [tail, small_class], [], k=2)
+    assert [c.chunk_id for c in ranked] == ["class", "tail"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from paths import REPO
-from retriever.codebench import Target, load_queries, ndcg_at_10, repositories, summarize
+from retriever.ops.codebench import Target, load_queries, ndcg_at_10, repositories, summarize
 from retriever.errors import RetrieverError
 
 WHOLE = Target("src/a.py")

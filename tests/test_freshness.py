@@ -139,3 +139,23 @@ def test_mcp_tools_never_hand_out_stale_passages(retriever, repo):
     hits = call("search", {"query": QUERY, "k": 5})["result"]
     assert hits and not any(hit["citation"].startswith("src/uploads.py") for hit in hits)
     assert "src/uploads.py" not in call("get_context", {"query": QUERY})["context"]
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid", "dense"])
+def test_verify_fills_k_with_the_next_best_fresh_chunks(tmp_path, tiny_modernbert, mode):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    strong = [corpus / f"strong{n}.md" for n in range(10)]
+    weak = [corpus / f"weak{n}.md" for n in range(5)]
+    for path in strong:
+        path.write_text(f"# {path.stem}\n\nalpha alpha alpha beta alpha\n")
+    for path in weak:
+        path.write_text(f"# {path.stem}\n\nalpha and many other words about gardens\n")
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        retriever.index([corpus])
+        for path in strong:
+            path.write_text(path.read_text() + "\nedited after indexing\n")
+        hits = retriever.search("alpha beta", k=4, mode=mode, verify=True)
+    assert len(hits) == 4
+    assert {hit.path for hit in hits} <= {path.name for path in weak}
+    assert all(hit.stale is False for hit in hits)
