@@ -173,6 +173,10 @@ class ChunkDetail(BaseModel):
     end_byte: int
     token_count: int
     text: str
+    #: For a PDF, deck or notebook: ``page``, ``slide`` or ``cell`` and the range covered.
+    unit: str | None = None
+    start_unit: int | None = None
+    end_unit: int | None = None
 
 
 class DocumentDetail(BaseModel):

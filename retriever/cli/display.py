@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult
+from retriever.search.context import citation
 from retriever.types import Hit, IndexReport, Status
 
 if TYPE_CHECKING:
@@ -59,8 +60,9 @@ def print_hit(rank: int, hit: Hit, full: bool) -> None:
     where = hit.symbol or hit.heading or hit.kind
     label = f"  [green]{escape(hit.label)}[/]" if hit.label else ""
     stale = "  [bold red]stale: the file changed since it was indexed[/]" if hit.stale else ""
+    place = citation(hit.path, hit.start_line, hit.end_line, hit.unit, hit.start_unit, hit.end_unit)
     out.print(
-        f"[bold]{rank}.[/] [cyan]{hit.path}:{hit.start_line}-{hit.end_line}[/]  "
+        f"[bold]{rank}.[/] [cyan]{escape(place)}[/]  "
         f"[magenta]{where}[/]{label}  [dim]{hit.score:.3f}[/]{stale}"
     )
     lines = hit.text.strip("\n").splitlines()

@@ -34,6 +34,7 @@ class SQLiteStore(SQLStore):
             Base.metadata.create_all(self.engine)
             with self.engine.begin() as connection:
                 connection.execute(select(func.count()).select_from(ManifestEntry))
+                _add_new_columns(connection)
                 if fulltext.ensure(connection):
                     self.fill_terms(connection)
         except DatabaseError as error:
@@ -129,6 +130,18 @@ def _report_damage(context: Any) -> None:
         raise damaged(database, error)
     if code in _STORAGE_CODES:
         raise StorageError(f"index database {database}: {error}") from None
+
+
+#: Columns added to the first schema (nullable, so old rows need nothing): an index made
+#: before them gains them on open. PostgreSQL gets them by migration.
+_NEW_CHUNK_COLUMNS = {"unit": "TEXT", "start_unit": "INTEGER", "end_unit": "INTEGER"}
+
+
+def _add_new_columns(connection: Connection) -> None:
+    have = {row[1] for row in connection.execute(sql("PRAGMA table_info(chunks)"))}
+    for name, kind in _NEW_CHUNK_COLUMNS.items():
+        if name not in have:
+            connection.execute(sql(f"ALTER TABLE chunks ADD COLUMN {name} {kind}"))
 
 
 def _configure_connection(connection: Any, _record: Any) -> None:
