@@ -102,7 +102,7 @@ class Retriever:
         if index_dir is not None:
             settings["index"] = index_dir
         resolved = Settings(**settings)
-        backend = open_backend(resolved.index, create=create)
+        backend = open_backend(resolved.index, create=create, read_only=resolved.read_only)
         try:
             check_settings(backend.store.manifest(), resolved, backend.store.location)
             return cls(resolved, backend, encoder)
