@@ -116,6 +116,7 @@ with Retriever.open(sys.argv[1], create=False) as retriever:
         mode: [hit.path for hit in retriever.search("retry a failed upload", k=2, mode=mode)]
         for mode in ("lexical", "dense", "hybrid")
     }
+    found["documents"] = retriever.status().documents
     try:
         retriever.index([sys.argv[2]])
     except RetrieverError as error:
@@ -153,7 +154,7 @@ def test_an_index_its_user_cannot_write_is_searchable(corpus, world_readable: Pa
     found = json.loads(done.stdout)
     for mode in ("lexical", "dense", "hybrid"):
         assert found[mode][0] == "uploads.py", found
-    assert "read-only" in found["index"]
+    assert "read-only" in found["index"] and found["documents"] == 2
     assert _snapshot(index) == before
 
 
