@@ -129,8 +129,8 @@ class ContextRequest(Strict):
     tokenizer: str | None = Field(
         None,
         max_length=1024,
-        description="Count tokens with this tokenizer (a local directory or a hub id in the "
-        "server's cache) instead of the index's encoder.",
+        description="Count tokens with this tokenizer (the hub id of a tokenizer in the "
+        "server's Hugging Face cache; never a path) instead of the index's encoder.",
     )
     verify: bool = Field(
         False, description="Leave out chunks whose file changed since it was indexed."

@@ -36,7 +36,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from retriever.search.ranking import FILE_LEVEL, Candidate, RankingConfig, rank  # noqa: E402
 from retriever.ops.codebench import (  # noqa: E402
     Query,
     load_queries,
@@ -45,6 +44,7 @@ from retriever.ops.codebench import (  # noqa: E402
     summarize,
 )
 from retriever.ops.evaluation import load_queries as load_labelled  # noqa: E402
+from retriever.search.ranking import FILE_LEVEL, Candidate, RankingConfig, rank  # noqa: E402
 
 DATASET = REPO / "data" / "eval" / "codebench"
 WORK = HERE / ".work" / "codebench"  # git-ignored

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         "tokens and prefix; capped at the model's maximum input length.",
     )
     max_file_bytes: int = Field(1 << 20, ge=1, description="Files larger than this are skipped.")
+    read_only: bool = Field(
+        False,
+        description="Open the index for searching only: nothing in it is created or changed "
+        "(an index whose files this user cannot write opens so anyway).",
+    )
     include_secret_files: bool = Field(
         False, description="Index likely-secret files (.env, private keys, credentials)."
     )

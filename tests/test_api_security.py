@@ -110,4 +110,3 @@ def test_writes_need_a_json_body(retriever, content_type) -> None:
             assert response.json()["error"]["code"] == "unsupported_media_type"
         assert client.put("/v1/documents", json=DOCUMENT).status_code == 200
         assert client.delete(f"/v1/documents/{DOCUMENT['path']}").status_code in {200, 404}
-

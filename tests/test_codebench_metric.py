@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from paths import REPO
-from retriever.ops.codebench import Target, load_queries, ndcg_at_10, repositories, summarize
 from retriever.errors import RetrieverError
+from retriever.ops.codebench import Target, load_queries, ndcg_at_10, repositories, summarize
 
 WHOLE = Target("src/a.py")
 LINES = Target("src/b.py", 10, 20)

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from retriever.cli import display
-from retriever.cli.display import err
+from retriever.cli.display import err, safe
 from retriever.cli.options import IndexOption, JsonOption, ModeOption, RerankOption, app
 from retriever.cli.support import _given, _progress, _user_errors
 from retriever.errors import RetrieverError
@@ -44,7 +43,7 @@ def migrate(
         err.print(
             f"migrated [bold]{report.documents}[/] documents, {report.chunks} chunks, "
             f"{report.labels} labels and {report.skipped_files} skipped files into "
-            f"{escape(report.target)} in {report.seconds:.1f} s"
+            f"{safe(report.target)} in {report.seconds:.1f} s"
         )
 
 
