@@ -50,6 +50,8 @@ DATASET = REPO / "data" / "eval" / "codebench"
 WORK = HERE / ".work" / "codebench"  # git-ignored
 RESULTS = HERE / "results" / "codebench.json"
 MODES = ("hybrid", "lexical", "dense")
+#: The engine's ``ranking`` settings whose hybrid searches are scored as they are.
+ENGINE_RANKINGS = ("code", "files", "off")
 #: Other values of the stage's weights, to show how sensitive the result is (not tuned on it).
 SENSITIVITY: dict[str, tuple[float, ...]] = {
     "diversity_factor": (0.5, 0.85),
@@ -107,10 +109,20 @@ def gather(
         return json.loads(cache.read_text())
     texts: dict[str, str] = {}
     per_query: dict[str, Any] = {}
-    with Retriever.open(directory, create=False) as retriever:
+    # The engine's own hybrid search under each ``ranking`` setting: what a user gets (the
+    # encoder is loaded once and handed to the other opens).
+    encoder = None
+    for setting in ENGINE_RANKINGS:
+        with Retriever.open(directory, create=False, ranking=setting, encoder=encoder) as retriever:
+            encoder = retriever.encoder
+            for query_id, query in queries:
+                hits = retriever.search(query, k=10, mode="hybrid")
+                spans = [[h.path, h.start_line, h.end_line] for h in hits]
+                per_query.setdefault(query_id, {})[f"engine-{setting}"] = spans
+    with Retriever.open(directory, create=False, ranking="off", encoder=encoder) as retriever:
         for query_id, query in queries:
-            hits = retriever.search(query, k=10, mode="hybrid")
-            entry: dict[str, Any] = {"hybrid": [[h.path, h.start_line, h.end_line] for h in hits]}
+            entry: dict[str, Any] = per_query[query_id]
+            entry["hybrid"] = entry["engine-off"]
             for mode in ("lexical", "dense"):
                 hits = retriever.search(query, k=depth, mode=mode)
                 for hit in hits:
@@ -154,7 +166,7 @@ def eval_set(data: dict[str, Any], dataset: Path, configs: dict[str, RankingConf
     rows: dict[str, list[float]] = defaultdict(list)
     for item in load_labelled(dataset):
         entry = data["queries"][item.id]
-        for mode in MODES:
+        for mode in (*MODES, *(f"engine-{setting}" for setting in ENGINE_RANKINGS)):
             spans = [Candidate("", p, s, e, "", None, None, 0.0, "") for p, s, e in entry[mode]]
             rows[mode].append(ndcg10(spans, item.targets))
         lexical = candidates(entry["lexical_candidates"], data["texts"])
@@ -223,7 +235,7 @@ def markdown(record: dict[str, Any]) -> str:
         lines.append(f"| {name} | {peer['ndcg10']:.3f} | " + " | ".join(cells) + " | |")
     repos = sorted(results["hybrid"]["repo"])
     language = {q.repo: q.language for q in load_queries(DATASET)}
-    shown = ["hybrid", "lexical", "dense", "ranked", "ranked-file-level"]
+    shown = ["hybrid", "lexical", "dense", "engine-code", "engine-files"]
     shown = [name for name in shown if name in results]
     lines += ["", "| language (repository) | " + " | ".join(shown) + " | semble | CRE hybrid |"]
     lines.append("|---|" + "---:|" * (len(shown) + 2))
@@ -275,7 +287,7 @@ def main() -> int:
 
     configs = ranking_configs(args.ranking, args.ablate)
     results: dict[str, Any] = {}
-    for mode in MODES:
+    for mode in (*MODES, *(f"engine-{setting}" for setting in ENGINE_RANKINGS)):
         rows = [
             score(q, [tuple(s) for s in gathered[q.repo]["queries"][q.id][mode]]) for q in queries
         ]

@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     )
     ranking: Literal["code", "files", "off"] = Field(
         "code",
-        description="The model-free ranking stage after retrieval: 'code' (definitions of the "
+        description="The model-free ranking stage of hybrid searches: 'code' (definitions of the "
         "names a symbol query mentions first; tests, examples and generated code and tiny "
         "fragments lower; lexical weighed up for symbol queries), 'files' (also path terms, "
         "file-level evidence and one file per place where possible: for questions whose "

@@ -191,3 +191,23 @@ def test_a_whole_small_definition_is_no_fragment_but_a_headless_piece_is() -> No
     # The tail piece is the better lexical match; the small class still ranks above it.
     ranked = rank("upload session", [tail, small_class], [], k=2)
     assert [c.chunk_id for c in ranked] == ["class", "tail"]
+
+
+def test_hybrid_search_ranks_through_the_stage_by_default(tmp_path, tiny_modernbert) -> None:
+    from retriever import Retriever
+
+    corpus = tmp_path / "corpus"
+    for relative, text in {
+        "src/upload.py": f"def retry_upload(request):\n{BODY}\n",
+        "tests/test_upload.py": f"def retry_upload(request):\n{BODY}\n\n\n"
+        "def test_retry_upload():\n    assert retry_upload(1)\n",
+        "src/client.py": "def send(request):\n    # retry_upload on failure\n"
+        f"    retry_upload(request)\n    retry_upload(request)\n{BODY}\n",
+    }.items():
+        (corpus / relative).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / relative).write_text(text)
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        retriever.index([corpus])
+        paths = [hit.path for hit in retriever.search("retry_upload", k=3)]
+    assert paths[0] == "src/upload.py"
+    assert paths.index("tests/test_upload.py") > 0

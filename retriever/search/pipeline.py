@@ -119,10 +119,13 @@ class SearchPipeline:
         drop = verify is True or verify == "drop"
         # The cross-encoder picks the best k of more candidates.
         wanted = min(max(k, self.rerank_depth), MAX_CANDIDATES) if rerank else k
+        # The ranking stage orders hybrid searches; a single retriever's mode (dense, lexical)
+        # keeps its own order and scores (cosine, BM25).
+        stage = self.ranking if mode == "hybrid" else None
         # Fusion needs more than k candidates from each side to find what both rank well, and
-        # the ranking stage more still, to find definitions the retrievers ranked lower.
-        if self.ranking is not None:
-            depth = min(max(5 * k, self.ranking.depth, wanted), MAX_CANDIDATES)
+        # the ranking stage as many as it was measured with.
+        if stage is not None:
+            depth = min(max(5 * k, stage.depth, wanted), MAX_CANDIDATES)
         else:
             depth = wanted if mode != "hybrid" else min(max(5 * k, 50, wanted), MAX_CANDIDATES)
         embedded = None
@@ -140,10 +143,10 @@ class SearchPipeline:
                 active = [(dense, mode != "lexical"), (lexical, mode != "dense")]
                 rankings = [retrieved for retrieved, used in active if used]
                 limit = depth if drop else wanted
-                if self.ranking is None:
+                if stage is None:
                     found = _rows(view, fuse(rankings, limit))
                 else:
-                    found = _ranked_rows(view, query, lexical, dense, limit, self.ranking)
+                    found = _ranked_rows(view, query, lexical, dense, limit, stage)
                 if drop:
                     found = [row for row in found if freshness.fresh(row)]
                 exhausted = all(len(retrieved) < depth for retrieved in rankings)
