@@ -19,6 +19,8 @@ MAX_HITS = 1000
 MAX_QUERY_CHARS = 8192
 #: Called with (files done, files total, current path) as indexing goes.
 Progress = Callable[[int, int, str], None]
+#: The most files an index report names as skipped for their content.
+MAX_REPORTED_SKIPS = 100
 #: The root recorded for text uploaded directly (no file on disk behind it).
 VIRTUAL_ROOT = "virtual:"
 
@@ -180,6 +182,9 @@ class IndexReport:
     tokens_encoded: int = 0
     seconds: float = 0.0
     chunks_labelled: int = 0
+    #: The files this run read and skipped for their content (minified, generated, binary,
+    #: empty): ``path``, ``reason`` and ``detail`` each, at most ``MAX_REPORTED_SKIPS``.
+    skipped_for_content: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

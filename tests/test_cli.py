@@ -127,3 +127,21 @@ def test_a_corrupt_index_is_one_clear_line(tmp_path: Path, content: bytes) -> No
         assert result.exit_code == 1
         assert "is damaged" in result.stderr and "Traceback" not in result.output
     assert (index_dir / "index.sqlite3").read_bytes() == content  # nothing overwritten
+
+
+def test_a_run_names_the_files_it_skipped_for_their_content(tmp_path: Path) -> None:
+    """Prose written one paragraph per line is indexed; what is skipped for its content (here
+    a minified script) is named in the run's summary, not only in `status`."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentence = "Each paragraph of this guide sits on one line of its own, as editors wrap it. "
+    (corpus / "guide.md").write_text(
+        "# Guide\n\n" + "\n\n".join(sentence * 10 for _ in range(8)) + "\n", encoding="utf-8"
+    )
+    (corpus / "bundle.js").write_text("var a=1;" * 400, encoding="utf-8")
+    result = run("index", str(corpus), "--index", str(tmp_path / "index"), "--model", "minilm")
+    assert result.exit_code == 0, result.output
+    summary = result.stderr
+    assert "1 indexed" in summary
+    assert "bundle.js" in summary and "minified" in summary
+    assert "guide.md" not in summary

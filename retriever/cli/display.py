@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from indexers.skip_rules import CONTENT_REASONS
 from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult
 from retriever.types import Hit, IndexReport, Status
 
@@ -41,6 +42,14 @@ def print_report(report: IndexReport) -> None:
         f"{f', {report.chunks_labelled} labelled' if report.chunks_labelled else ''}"
         f" in {report.seconds:.1f}s"
     )
+    named = report.skipped_for_content
+    if named:
+        shown = ", ".join(f"{escape(s['path'])} ({s['reason']})" for s in named[:5])
+        more = sum(n for r, n in report.files_skipped.items() if r in CONTENT_REASONS) - 5
+        err.print(
+            f"[yellow]not indexed for their content:[/] {shown}"
+            f"{f' and {more} more' if more > 0 else ''} (`retriever status` lists them all)"
+        )
 
 
 def print_update(update: WatchUpdate) -> None:

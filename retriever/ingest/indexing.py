@@ -27,13 +27,13 @@ from indexers.discovery import (
     discover_paths,
     load,
 )
-from indexers.skip_rules import IGNORE_FILES
+from indexers.skip_rules import CONTENT_REASONS, IGNORE_FILES
 from retriever.encoding import late_chunking
 from retriever.encoding.encoder import Encoder
 from retriever.errors import RetrieverError
 from retriever.store import DocumentUpdate, PendingDocument, StoredDocument
 from retriever.store.protocols import MetadataStore, VectorWriter
-from retriever.types import IndexReport, Progress
+from retriever.types import MAX_REPORTED_SKIPS, IndexReport, Progress
 
 #: Pending new-chunk tokens that trigger an encode-and-commit, bounding memory per flush.
 FLUSH_TOKENS = 64 * 1024
@@ -155,6 +155,11 @@ class Indexer:
         for s in skipped:
             self.report.files_skipped[s.reason] = self.report.files_skipped.get(s.reason, 0) + 1
 
+    def _note_content_skip(self, skip: Skipped) -> None:
+        named = self.report.skipped_for_content
+        if skip.reason in CONTENT_REASONS and len(named) < MAX_REPORTED_SKIPS:
+            named.append({"path": skip.path, "reason": skip.reason, "detail": skip.detail})
+
     def _changed(
         self,
         sources: Sequence[SourceFile],
@@ -170,6 +175,7 @@ class Indexer:
             loaded = load(source, max_file_bytes=self.max_file_bytes)
             if isinstance(loaded, Skipped):
                 skipped.append(loaded)
+                self._note_content_skip(loaded)
                 continue
             kept.add(source.path)
             previous = stored.get(source.path)
