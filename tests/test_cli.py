@@ -145,3 +145,22 @@ def test_a_run_names_the_files_it_skipped_for_their_content(tmp_path: Path) -> N
     assert "1 indexed" in summary
     assert "bundle.js" in summary and "minified" in summary
     assert "guide.md" not in summary
+
+
+def test_a_failed_first_run_leaves_no_index_behind(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nSome text.\n", encoding="utf-8")
+    index_dir = tmp_path / "nested" / "index"
+    result = run("index", str(corpus), "--index", str(index_dir), "--model", "nosuch/model")
+    assert result.exit_code == 1 and "nosuch/model" in result.stderr
+    assert not index_dir.exists() and not index_dir.parent.exists()
+
+
+def test_an_index_path_that_is_a_file_is_named_as_such(tmp_path: Path) -> None:
+    some_file = tmp_path / "notes.txt"
+    some_file.write_text("not an index\n", encoding="utf-8")
+    for command in (["search", "anything"], ["status"]):
+        result = run(*command, "--index", str(some_file))
+        assert result.exit_code == 1
+        assert "is a file, not an index directory" in result.stderr, result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,17 +79,49 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+@contextmanager
 def _open_for_writing(
     index_dir: Path | None, paths: list[Path], settings: dict[str, Any]
-) -> Retriever:
+) -> Iterator[Retriever]:
     """Open (or create) the index for indexing ``paths``, once they are known to exist: a
-    mistyped path must not leave an empty index behind."""
+    mistyped path must not leave an empty index behind, and neither must a first run that
+    fails before it wrote anything (an unknown model, say)."""
     from retriever.engine import Retriever
     from retriever.ingest.indexing import Root
+    from retriever.store.backend import is_database_url
 
     for path in paths:
         Root.from_argument(path)
-    return Retriever.open(index_dir, create=True, **settings)
+    location = Settings(**settings, **_given(index=index_dir)).index
+    created = None if is_database_url(location) else _first_missing(Path(location))
+    retriever = Retriever.open(index_dir, create=True, **settings)
+    try:
+        yield retriever
+    except BaseException:
+        unused = created is not None and _unused(retriever)
+        retriever.close()
+        if unused:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    retriever.close()
+
+
+def _unused(retriever: Retriever) -> bool:
+    """Whether the index holds no document (a failed first run wrote nothing worth keeping)."""
+    try:
+        return not retriever.status().documents
+    except RetrieverError:
+        return False
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory of ``path`` that does not exist yet (None: it exists)."""
+    missing = None
+    for candidate in [path, *path.parents]:
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
 
 
 @contextmanager

@@ -33,11 +33,11 @@ def open_embedded(directory: Path, *, create: bool) -> Backend:
     from retriever.store.locking import FileLock
 
     database = directory / DATABASE_FILE
+    if directory.exists() and not directory.is_dir():
+        raise RetrieverError(f"index path {directory} is a file, not an index directory")
     if not database.exists():
         if not create:
             raise IndexNotFoundError(f"no index at {directory}: run `retriever index PATH` first")
-        if directory.exists() and not directory.is_dir():
-            raise RetrieverError(f"index path {directory} exists and is not a directory")
         directory.mkdir(parents=True, exist_ok=True)
     store = SQLiteStore(database)
     lock = FileLock(directory / LOCK_FILE)
