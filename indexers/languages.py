@@ -152,6 +152,11 @@ INTERPRETERS: dict[str, str] = {
     "pwsh": "powershell",
 }
 
+#: Every language a file can be given (``text`` for the rest): what a language filter may name.
+KNOWN_LANGUAGES: frozenset[str] = frozenset(
+    {*EXTENSIONS.values(), *FILENAMES.values(), *INTERPRETERS.values(), "text"}
+)
+
 
 def detect_language(path: str, first_line: str = "") -> str:
     """Language of ``path``; ``first_line`` resolves extension-less scripts. Unknown: ``text``."""

@@ -164,3 +164,19 @@ def test_an_index_path_that_is_a_file_is_named_as_such(tmp_path: Path) -> None:
         result = run(*command, "--index", str(some_file))
         assert result.exit_code == 1
         assert "is a file, not an index directory" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--language", "klingon"], "'klingon'; known languages: ada, arduino, bash,"),
+        (["--language", "python", "--language", "Klingon"], "unknown language 'Klingon'"),
+        (["--path-glob", "["], "invalid glob '[' for path_glob: unclosed '['"),
+        (["--path", "src/[a-z"], "invalid glob 'src/[a-z' for path_glob"),
+        (["--symbol", "A[^]"], "invalid glob 'A[^]' for symbol"),
+    ],
+)
+def test_filters_that_can_match_nothing_are_errors(sample_index: Path, args, message) -> None:
+    result = run("search", "retry", "--index", str(sample_index), *args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and "no results" not in result.output
