@@ -74,6 +74,7 @@ SURFACE_ONLY = {
     "full",
     "flag_stale",  # the CLI's `--flag-stale`: verify="flag"
     "mlm_model",
+    "rerank_model",  # the CLI's `--rerank-model`: the setting, for one command
     "model",
     "input",
     "encoding_format",

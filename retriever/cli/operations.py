@@ -10,7 +10,14 @@ from rich.markup import escape
 
 from retriever.cli import display
 from retriever.cli.display import err
-from retriever.cli.options import IndexOption, JsonOption, ModeOption, RerankOption, app
+from retriever.cli.options import (
+    IndexOption,
+    JsonOption,
+    ModeOption,
+    RerankModelOption,
+    RerankOption,
+    app,
+)
 from retriever.cli.support import _given, _progress, _user_errors
 from retriever.errors import RetrieverError
 from retriever.settings import Settings
@@ -63,6 +70,7 @@ def evaluate(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
     rerank: RerankOption = False,
+    rerank_model: RerankModelOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
@@ -77,7 +85,9 @@ def evaluate(
             raise RetrieverError(f"unknown mode {unknown[0]!r}; modes: {', '.join(SEARCH_MODES)}")
         queries = load_queries(dataset)[:limit]
         location = index_dir or dataset / ".retriever"
-        with Retriever.open(location, create=True, **_given(model=model)) as retriever:
+        with Retriever.open(
+            location, create=True, **_given(model=model, rerank_model=rerank_model)
+        ) as retriever:
             with _progress() as advance:
                 retriever.index([dataset / "corpus"], progress=advance)
             results = [run_eval(retriever, queries, m, rerank) for m in modes]
