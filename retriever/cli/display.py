@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from indexers.skip_rules import CONTENT_REASONS
@@ -137,7 +138,7 @@ def print_eval(results: list) -> None:
     table = Table(title=f"{results[0].queries} queries", title_justify="left")
     names = list(results[0].metrics)
     for column in ["mode", *names, "p50 ms", "p95 ms"]:
-        table.add_column(column, justify="left" if column == "mode" else "right")
+        table.add_column(column, justify="left" if column == "mode" else "right", no_wrap=True)
     for result in results:
         table.add_row(
             result.mode,
@@ -145,7 +146,10 @@ def print_eval(results: list) -> None:
             f"{result.latency_ms['p50']:.0f}",
             f"{result.latency_ms['p95']:.0f}",
         )
-    out.print(table)
+    # Whole, however narrow the terminal (or 80 columns when piped): a table cut to
+    # `ndcg@…` says nothing.
+    wide = Measurement.get(out, out.options.update_width(10_000), table).maximum
+    Console(highlight=False, width=max(out.width, wide)).print(table)
     recall = results[0].vector_recall_at_10
     if recall is not None:
         out.print(f"vector index recall@10 against exact search: {recall:.3f}")

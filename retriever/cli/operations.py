@@ -60,7 +60,10 @@ def evaluate(
     dataset: Annotated[Path, typer.Argument(help="A folder with corpus/ and queries.jsonl.")],
     index_dir: Annotated[
         Path | None,
-        typer.Option("--index", help="Index of the corpus [default: DATASET/.retriever]."),
+        typer.Option(
+            "--index",
+            help=escape("Index of the corpus [default: in the user cache, per dataset and model]."),
+        ),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Encoder for a new index.")] = None,
     mode: ModeOption = "hybrid",
@@ -75,8 +78,8 @@ def evaluate(
 ) -> None:
     """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
     from retriever.engine import Retriever
+    from retriever.ops.evaluation import eval_index_location, load_queries, vector_recall_at_10
     from retriever.ops.evaluation import evaluate as run_eval
-    from retriever.ops.evaluation import load_queries, vector_recall_at_10
 
     modes = [m.strip() for m in compare.split(",")] if compare else [mode]
     with _user_errors():
@@ -84,7 +87,9 @@ def evaluate(
         if unknown:
             raise RetrieverError(f"unknown mode {unknown[0]!r}; modes: {', '.join(SEARCH_MODES)}")
         queries = load_queries(dataset)[:limit]
-        location = index_dir or dataset / ".retriever"
+        location = index_dir or eval_index_location(dataset, Settings(**_given(model=model)).model)
+        if index_dir is None:
+            err.print(f"[dim]index of the corpus:[/] {escape(str(location))}")
         with Retriever.open(
             location, create=True, **_given(model=model, rerank_model=rerank_model)
         ) as retriever:
