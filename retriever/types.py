@@ -18,8 +18,9 @@ Verify = bool | Literal["drop", "flag"]
 MAX_HITS = 1000
 #: The longest query, in characters.
 MAX_QUERY_CHARS = 8192
-#: Called with (files done, files total, current path) as indexing goes.
-Progress = Callable[[int, int, str], None]
+#: Called with (files done, files total, current path) as indexing goes; a callback that takes
+#: a fourth argument also gets the run's ``IndexReport`` so far (chunks and tokens encoded).
+Progress = Callable[[int, int, str], None] | Callable[[int, int, str, "IndexReport"], None]
 #: The most files an index report names as skipped for their content.
 MAX_REPORTED_SKIPS = 100
 #: The root recorded for text uploaded directly (no file on disk behind it).

@@ -8,13 +8,23 @@ import logging
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from retriever.cli.display import err
 from retriever.errors import RetrieverError
@@ -24,6 +34,7 @@ if TYPE_CHECKING:
     from retriever.engine import Retriever
     from retriever.ingest.indexing import Progress as IndexProgress
     from retriever.masked_lm.tasks import MaskedLM
+    from retriever.types import IndexReport
 
 
 class Lazy:
@@ -124,15 +135,40 @@ def _first_missing(path: Path) -> Path | None:
     return missing
 
 
+#: The estimate of the time left shows once a run has taken this long (short runs need none).
+ETA_AFTER_SECONDS = 10.0
+
+
+class _EncodedColumn(ProgressColumn):
+    """Chunks and tokens encoded so far."""
+
+    def render(self, task: Task) -> Text:
+        chunks, tokens = task.fields.get("chunks", 0), task.fields.get("tokens", 0)
+        return Text(f"{chunks:,} chunks, {tokens:,} tokens encoded" if chunks else "")
+
+
+class _EtaColumn(ProgressColumn):
+    """The time left, on long runs, from the pace of files so far."""
+
+    def render(self, task: Task) -> Text:
+        left = task.time_remaining
+        if left is None or (task.elapsed or 0.0) < ETA_AFTER_SECONDS or task.finished:
+            return Text("")
+        return Text(f"ETA {timedelta(seconds=round(left))}")
+
+
 @contextmanager
 def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
-    """A progress bar on stderr (when it is a terminal), as an indexing progress callback;
-    ``idle`` is shown between files."""
+    """A progress bar on stderr (when it is a terminal), as an indexing progress callback:
+    files done of all, chunks and tokens encoded, time taken and (on long runs) left; ``idle``
+    is shown between files."""
     bar = Progress(
         TextColumn("[progress.description]{task.description}", table_column=None),
         BarColumn(),
         MofNCompleteColumn(),
+        _EncodedColumn(),
         TimeElapsedColumn(),
+        _EtaColumn(),
         console=err,
         transient=True,
         disable=not err.is_terminal,
@@ -140,7 +176,15 @@ def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
     with bar:
         task = bar.add_task(idle, total=None)
 
-        def advance(done: int, total: int, path: str) -> None:
-            bar.update(task, completed=done, total=total, description=path or idle)
+        def advance(done: int, total: int, path: str, report: IndexReport | None = None) -> None:
+            encoded = (report.chunks_encoded, report.tokens_encoded) if report else (0, 0)
+            bar.update(
+                task,
+                completed=done,
+                total=total,
+                description=escape(path) or idle,
+                chunks=encoded[0],
+                tokens=encoded[1],
+            )
 
         yield advance

@@ -9,9 +9,11 @@ one transaction, so a failure part-way leaves every file either as before or as 
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -96,13 +98,35 @@ class Indexer:
         self.exclude = list(exclude)
         self.discovery = {"max_file_bytes": max_file_bytes, "exclude": self.exclude}
         self.discovery["include_secret_files"] = include_secret_files
-        self.progress = progress or (lambda done, total, path: None)
+        self._progress = progress
+        self._where = (0, 0, "")
         # A late-chunked window carries its file's context already: no header on top.
         self.context_header = context_header and not late_chunking
         self.late_chunking = late_chunking
         # Re-embed unchanged files too (the embedding settings changed).
         self.refresh = refresh
         self.report = IndexReport()
+
+    def progress(self, done: int, total: int, path: str) -> None:
+        """Tell the caller's callback (a callback of four arguments gets the report so far)."""
+        self._where = (done, total, path)
+        if self._progress is None:
+            return
+        if self._progress_takes_report:
+            self._progress(done, total, path, self.report)  # type: ignore[call-arg]
+        else:
+            self._progress(done, total, path)
+
+    @cached_property
+    def _progress_takes_report(self) -> bool:
+        try:
+            parameters = inspect.signature(self._progress).parameters.values()  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+        if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+            return True
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        return sum(1 for p in parameters if p.kind in positional) >= 4
 
     def run(
         self, roots: Sequence[Root], changed: Mapping[Root, Collection[str]] | None = None
@@ -277,6 +301,7 @@ class Indexer:
     def _count_encoded(self, chunks: Sequence[Chunk]) -> None:
         self.report.chunks_encoded += len(chunks)
         self.report.tokens_encoded += sum(c.token_count for c in chunks)
+        self.progress(*self._where)
 
     def _apply(self, added: dict[int, np.ndarray], removed: list[int]) -> None:
         self.vectors.remove(np.array(removed, dtype=np.int64))
