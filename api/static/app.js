@@ -174,29 +174,37 @@ function contextHash(params, budget) {
   return `#${target}`;
 }
 
-async function search(params) {
+// POST `body` to `path` for `view` and, if no later request was made meanwhile, draw the
+// answer there (`draw` fills the view) and show it; errors go to the message area.
+async function fetchInto(view, path, body, what, draw) {
   const mine = ++ticket;
+  view.setAttribute("aria-busy", "true");
+  try {
+    const data = await api(path, body);
+    if (mine !== ticket) return;
+    draw(data);
+    renderStatus(`${what} took ${data.took_ms.toFixed(data.took_ms < 10 ? 1 : 0)} ms`);
+    showError("");
+    show(view);
+  } catch (error) {
+    if (mine === ticket) showError(error.message);
+  } finally {
+    view.removeAttribute("aria-busy");
+  }
+}
+
+function search(params) {
   const body = requestOf(params);
   $("[data-testid=show-context]").href = contextHash(params);
-  resultsView.setAttribute("aria-busy", "true");
-  try {
-    const data = await api("v1/search", body);
-    if (mine !== ticket) return;
+  return fetchInto(resultsView, "v1/search", body, "search", (data) => {
     const pattern = termPattern(body.query);
     $("[data-testid=results]").replaceChildren(
       ...data.hits.map((hit) => renderHit(hit, pattern, params)));
     $("[data-testid=summary]").textContent = data.hits.length
       ? `${plural(data.hits.length, "result")} for “${body.query}”`
       : `No results for “${body.query}”. Try other words or fewer filters.`;
-    renderStatus(`search took ${data.took_ms.toFixed(data.took_ms < 10 ? 1 : 0)} ms`);
     shown = { key: searchOf(params).toString(), scrollY: 0 };
-    showError("");
-    show(resultsView);
-  } catch (error) {
-    if (mine === ticket) showError(error.message);
-  } finally {
-    resultsView.removeAttribute("aria-busy");
-  }
+  });
 }
 
 function renderChunk(chunk, current, pattern) {
@@ -259,29 +267,18 @@ function renderCitation(passage) {
 
 // The context view: the passages POST /v1/context assembles within the token budget, each
 // cited, as one block ready to paste into a prompt.
-async function showContext(params) {
-  const mine = ++ticket;
+function showContext(params) {
   const body = { ...requestOf(params),
     token_budget: Number(params.get("budget")) || Number(DEFAULT_BUDGET) };
   $("[data-testid=show-results]").href = `#${searchOf(params)}`;
-  contextView.setAttribute("aria-busy", "true");
-  try {
-    const data = await api("v1/context", body);
-    if (mine !== ticket) return;
+  return fetchInto(contextView, "v1/context", body, "context", (data) => {
     $("[data-testid=context-tokens]").textContent =
       `${data.tokens.toLocaleString()} of ${data.token_budget.toLocaleString()} tokens · ` +
       plural(data.passages.length, "passage");
     $("[data-testid=citations]").replaceChildren(...data.passages.map(renderCitation));
     $("[data-testid=context-text]").textContent = data.context;
     $("[data-testid=copy-context]").onclick = () => copy(data.context);
-    renderStatus(`context took ${data.took_ms.toFixed(data.took_ms < 10 ? 1 : 0)} ms`);
-    showError("");
-    show(contextView);
-  } catch (error) {
-    if (mine === ticket) showError(error.message);
-  } finally {
-    contextView.removeAttribute("aria-busy");
-  }
+  });
 }
 
 function route() {
