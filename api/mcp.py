@@ -65,10 +65,16 @@ Mode = Annotated[
 ]
 
 
+UNIT = "For a PDF, deck or notebook: `page`, `slide` or `cell`; null for other files."
+
+
 class SearchHit(BaseModel):
     """One ranked passage."""
 
-    citation: str = Field(description="Where the passage is: `path:start_line-end_line`.")
+    citation: str = Field(
+        description="Where the passage is: `path:start_line-end_line`, or for documents the "
+        "page, slide or cell: `manual.pdf p.12–13`, `deck.pptx slide 4`, `nb.ipynb cell 7`."
+    )
     path: str = Field(description="Path of the file, relative to the indexed root.")
     start_line: int = Field(description="First line of the passage (1-based).")
     end_line: int = Field(description="Last line of the passage (inclusive).")
@@ -78,6 +84,9 @@ class SearchHit(BaseModel):
     doc_id: str = Field(description="The document's id, for `get_document`.")
     text: str = Field(description="The passage, exactly as in the file.")
     label: str | None = Field(None, description="The label given at ingest, if any.")
+    unit: str | None = Field(None, description=UNIT)
+    start_unit: int | None = Field(None, description="First page, slide or cell (1-based).")
+    end_unit: int | None = Field(None, description="Last page, slide or cell (inclusive).")
 
 
 class ContextResult(BaseModel):
@@ -97,6 +106,9 @@ class DocumentChunk(BaseModel):
     symbol: str | None
     heading: str | None
     text: str
+    unit: str | None = Field(None, description=UNIT)
+    start_unit: int | None = None
+    end_unit: int | None = None
 
 
 class DocumentResult(BaseModel):
@@ -167,7 +179,9 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
             hits = retriever.search(query, k, filters, mode=mode, verify=True, rerank=rerank)
         return [
             SearchHit(
-                citation=citation(hit.path, hit.start_line, hit.end_line),
+                citation=citation(
+                    hit.path, hit.start_line, hit.end_line, hit.unit, hit.start_unit, hit.end_unit
+                ),
                 path=hit.path,
                 start_line=hit.start_line,
                 end_line=hit.end_line,
@@ -177,6 +191,9 @@ def create_mcp_server(retriever: Retriever) -> MCPServer:
                 doc_id=hit.doc_id,
                 text=hit.text,
                 label=hit.label,
+                unit=hit.unit,
+                start_unit=hit.start_unit,
+                end_unit=hit.end_unit,
             )
             for hit in hits
         ]

@@ -23,8 +23,6 @@ from api.security import require_admin, require_read
 from retriever import DocumentSummary, Retriever, Status
 
 T = TypeVar("T")
-#: The largest offset the database can take (a signed 64-bit integer).
-MAX_OFFSET = 2**63 - 1
 
 
 def _retriever(request: Request) -> Retriever:
@@ -173,7 +171,7 @@ def cloze(body: schemas.ClozeRequest, retriever: Engine) -> dict[str, Any]:
 def list_documents(
     retriever: Engine,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    offset: Annotated[int, Query(ge=0, le=schemas.MAX_OFFSET)] = 0,
     path_glob: Annotated[str | None, Query(max_length=schemas.MAX_GLOB_CHARS)] = None,
 ) -> dict[str, Any]:
     """One page of indexed documents in path order, with the total count."""

@@ -33,6 +33,8 @@ MAX_GLOB_CHARS = 1024
 MAX_BATCH = 256
 #: The most pairs one similarity request may carry.
 MAX_PAIRS = 1024
+#: The largest page offset: the largest integer SQLite and PostgreSQL (BIGINT) bind.
+MAX_OFFSET = 2**63 - 1
 
 Query = Annotated[
     str,
@@ -127,8 +129,8 @@ class ContextRequest(Strict):
     tokenizer: str | None = Field(
         None,
         max_length=1024,
-        description="Count tokens with this tokenizer (a local directory or a hub id in the "
-        "server's cache) instead of the index's encoder.",
+        description="Count tokens with this tokenizer (the hub id of a tokenizer in the "
+        "server's Hugging Face cache; never a path) instead of the index's encoder.",
     )
     verify: bool = Field(
         False, description="Leave out chunks whose file changed since it was indexed."
@@ -171,6 +173,10 @@ class ChunkDetail(BaseModel):
     end_byte: int
     token_count: int
     text: str
+    #: For a PDF, deck or notebook: ``page``, ``slide`` or ``cell`` and the range covered.
+    unit: str | None = None
+    start_unit: int | None = None
+    end_unit: int | None = None
 
 
 class DocumentDetail(BaseModel):

@@ -5,7 +5,8 @@ Usage::
     python benchmarks/build_eval_sets.py            # rebuild everything
     python benchmarks/build_eval_sets.py --check    # only validate what is there
 
-Everything under ``data/eval/`` is deleted and rebuilt. The script uses the
+Everything it builds under ``data/eval/`` is deleted and rebuilt (the vendored
+``data/eval/codebench/`` is left alone). The script uses the
 standard library only, and its output depends only on what is installed on the
 machine (package versions are recorded in each set's ``manifest.json`` and in
 ``data/eval/README.md``): inputs are sorted, every random choice uses a fixed
@@ -1455,6 +1456,11 @@ def render_readme(summaries: dict[str, dict], code_src: list[dict], prose_src: l
         "per-query details such as the source symbol or heading, and a sha256 per corpus",
         "file). Run one with `retriever eval data/eval/<set>`.",
     )
+    out += para(
+        "`codebench/` is not built here: it is a vendored public code-search benchmark",
+        "(19 repositories, 377 questions, its own README and licences), run by",
+        "`benchmarks/codebench.py`; a rebuild leaves it alone.",
+    )
     out += ["| set | queries | files | bytes |", "| --- | ---: | ---: | ---: |"]
     for name, s in summaries.items():
         out.append(f"| `{name}` | {s['queries']} | {s['files']} | {fmt_bytes(s['bytes'])} |")
@@ -1578,8 +1584,10 @@ def main() -> int:
     args = ap.parse_args()
 
     if not args.check:
-        if OUT.exists():
-            shutil.rmtree(OUT)
+        # Only what this script writes goes: data/eval/codebench/ is vendored, not generated.
+        for generated in [*SETS, "licenses"]:
+            if (OUT / generated).exists():
+                shutil.rmtree(OUT / generated)
         code_src: list[dict] = []
         code_files, code_queries = build_code(code_src)
         files = {f.rel: f.stripped.text for f in code_files}

@@ -44,6 +44,12 @@ class Chunk:
     #: Embedded before ``text`` (path, symbol or heading) when context headers are on; counted
     #: in ``token_count``, never part of the returned text.
     header: str = ""
+    #: Where a person looks in a document (PDF, slides, notebook): ``"page"``, ``"slide"`` or
+    #: ``"cell"``, and the first and last one the chunk covers (1-based, inclusive). None for
+    #: text files, where the line range says it.
+    unit: str | None = None
+    start_unit: int | None = None
+    end_unit: int | None = None
 
     @property
     def content_hash(self) -> str:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from indexers import code, markdown, markup, text
 from indexers.chunk import Chunk, TokenCounter
 from indexers.packing import Packer, Segment, check_partition, to_chunks
 from indexers.secrets import redact
+
+if TYPE_CHECKING:
+    from indexers.discovery import LoadedFile
 
 #: Bump when chunk boundaries or metadata change, so indexes built by older chunkers re-chunk.
 CHUNKER_VERSION = 2
@@ -48,6 +52,19 @@ def chunk_text(
     header = (lambda segment: header_line(path, segment)) if context_header else None
     pieces = Packer(source, budget, count, header).pack(segments)
     return to_chunks(source, pieces, path, language)
+
+
+def chunk_file(
+    loaded: LoadedFile, budget: int, count: TokenCounter, context_header: bool = False
+) -> list[Chunk]:
+    """The chunks of a file as ``load`` read it: :func:`chunk_text` for text, and the document
+    chunker (pages, slides, cells) for a PDF, DOCX, PPTX or notebook."""
+    path = loaded.source.path
+    if loaded.document is not None:
+        from indexers.documents.chunking import chunk_document
+
+        return chunk_document(loaded.document, path, budget, count, context_header)
+    return chunk_text(loaded.text, path, loaded.language, budget, count, context_header)
 
 
 def header_line(path: str, segment: Segment) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from indexers import documents
 from indexers.chunk import bytes_hash
 from indexers.content_checks import content_reason, read_unchanged
 from indexers.decoding import decode, looks_binary
@@ -67,6 +68,8 @@ class LoadedFile:
     encoding: str
     language: str
     content_hash: str  # blake2b (16 bytes) hex of the raw bytes read
+    #: For a PDF, DOCX, PPTX or notebook: its pages, slides or cells (``text`` is their text).
+    document: documents.Extraction | None = None
 
 
 def _human_size(size: int) -> str:
@@ -343,8 +346,9 @@ class _Walker:
             return self._skip(rel, *by_name)
         if not self.secrets and secret_file(rel):
             return self._skip(rel, "likely-secret", "by name (include_secret_files indexes it)")
-        if info.st_size > self.max_file_bytes:
-            detail = f"{_human_size(info.st_size)} > {_human_size(self.max_file_bytes)} cap"
+        cap = documents.size_cap(rel, self.max_file_bytes)
+        if info.st_size > cap:
+            detail = f"{_human_size(info.st_size)} > {_human_size(cap)} cap"
             return self._skip(rel, "too-large", detail)
         return SourceFile(self.root, rel, info.st_size, info.st_mtime_ns)
 
@@ -412,6 +416,7 @@ def discover_paths(
 
 def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | Skipped:
     """Read ``source`` once and apply the content checks; never raises for a bad file."""
+    max_file_bytes = documents.size_cap(source.path, max_file_bytes)
     try:
         # The tree may have changed since discovery: a path swapped for a link must not escape.
         if not source.abs_path.resolve(strict=True).is_relative_to(source.root):
@@ -424,6 +429,12 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
         return _skipped(source, "unreadable", f"changed while read, {READ_ATTEMPTS} times")
     if len(data) > max_file_bytes:
         return _skipped(source, "too-large", f"over the {_human_size(max_file_bytes)} cap")
+    if document := documents.document_format(source.path):  # PDF, DOCX, PPTX, notebook
+        try:
+            extraction = documents.read_document(document, data)
+        except documents.Refused as refused:
+            return _skipped(source, refused.reason, refused.detail)
+        return LoadedFile(source, extraction.text, document, document, bytes_hash(data), extraction)
     if looks_binary(data):
         return _skipped(source, "binary", "NUL byte near the start")
     text, encoding = decode(data)

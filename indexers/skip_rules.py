@@ -6,6 +6,8 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
+from indexers.documents.parts import DOCUMENT_SKIP_REASONS
+
 #: Skip reason -> what it means.
 SKIP_REASONS: dict[str, str] = {
     "symlink-outside-root": "a symbolic link pointing outside the indexed root",
@@ -18,6 +20,7 @@ SKIP_REASONS: dict[str, str] = {
     "empty": "empty or whitespace only",
     "likely-secret": "a file that usually holds secrets (.env, private keys, credentials)",
     "unreadable": "could not be listed, read or named (permissions, dangling link, special file)",
+    **DOCUMENT_SKIP_REASONS,
 }
 
 #: The reasons a file is skipped for what it holds (found once it is read), which a run names.
@@ -91,7 +94,8 @@ NAME_RULES: dict[str, tuple[str, ...]] = {
 }
 
 #: Extensions (lower case) of binary formats, skipped without opening: images, archives,
-#: fonts, media, compiled code, office documents, databases, arrays and model weights.
+#: fonts, media, compiled code, legacy office documents, databases, arrays and model weights
+#: (PDF, DOCX, PPTX and notebooks go to ``indexers.documents``).
 BINARY_EXTENSIONS: frozenset[str] = frozenset(
     {
         ".png",
@@ -154,13 +158,10 @@ BINARY_EXTENSIONS: frozenset[str] = frozenset(
         ".class",
         ".wasm",
         ".bin",
-        ".pdf",
         ".doc",
-        ".docx",
         ".xls",
         ".xlsx",
         ".ppt",
-        ".pptx",
         ".odt",
         ".sqlite",
         ".sqlite3",

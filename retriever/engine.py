@@ -83,6 +83,7 @@ class Retriever:
             self._dimension,
             lambda: not self._recorded_model(),
             settings.rerank_depth,
+            settings.ranking,
         )
 
     @classmethod
@@ -102,7 +103,7 @@ class Retriever:
         if index_dir is not None:
             settings["index"] = index_dir
         resolved = Settings(**settings)
-        backend = open_backend(resolved.index, create=create)
+        backend = open_backend(resolved.index, create=create, read_only=resolved.read_only)
         try:
             check_settings(backend.store.manifest(), resolved, backend.store.location)
             return cls(resolved, backend, encoder)
@@ -212,8 +213,9 @@ class Retriever:
     ) -> Context:
         """Passages for a prompt: the best ``k`` chunks, adjacent ones of a file merged,
         duplicates dropped, cited, and cut to ``token_budget`` tokens (counted with the
-        encoder's tokenizer, or ``tokenizer``: a tokenizer available locally). ``verify``
-        leaves out chunks whose file changed since it was indexed."""
+        encoder's tokenizer, or ``tokenizer``: the hub id of a tokenizer in the local Hugging
+        Face cache, never a path). ``verify`` leaves out chunks whose file changed since it was
+        indexed."""
         if token_budget < 1:
             raise InvalidQueryError("token_budget must be positive")
         from retriever.encoding.encoder import load_text_counter

@@ -10,7 +10,7 @@ from indexers.chunking import CHUNKER_VERSION
 from retriever.encoding.encoder import Encoder, ModelFingerprint
 from retriever.encoding.late_chunking import check_pooling
 from retriever.encoding.models import resolve_model
-from retriever.errors import ModelMismatchError
+from retriever.errors import CorruptIndexError, ModelMismatchError
 from retriever.settings import Settings
 from retriever.store import SCHEMA_VERSION
 from retriever.store.protocols import MetadataStore
@@ -65,8 +65,65 @@ def vector_compression(manifest: dict[str, Any], settings: Settings) -> str:
     return manifest.get("vector_compression", settings.vector_compression)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _mapping(values: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda found: (
+        isinstance(found, dict)
+        and all(isinstance(key, str) and values(value) for key, value in found.items())
+    )
+
+
+def _model(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    kinds = {"model": _is_text, "dimension": _is_int, "max_tokens": _is_int, "pooling": _is_text}
+    kinds |= {name: _is_text for name in ("query_prefix", "document_prefix")}
+    kinds |= {name: lambda v: v is None or isinstance(v, str) for name in ("revision", "weights")}
+    return all(name in value and kinds[name](value[name]) for name in kinds)
+
+
+#: What each manifest field the code reads must be (a field absent is fine: older indexes lack
+#: some; ``created_at`` and ``precision`` are for the record only and never computed with).
+MANIFEST_FIELDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "schema_version": ("an integer", _is_int),
+    "data_version": ("an integer", _is_int),
+    "model": ("a model record", _model),
+    "chunk_tokens": ("an integer", _is_int),
+    "chunker_version": ("an integer", _is_int),
+    "embedding": ("a map of flags", _mapping(lambda v: isinstance(v, bool))),
+    "vector_compression": ("text", _is_text),
+    "roots": ("a list of paths", _texts),
+    "reembed": ("a list of paths", _texts),
+    "commits": ("a map of commits", _mapping(_is_text)),
+    "labelling": ("a labelling record", lambda v: isinstance(v, dict)),
+}
+
+
+def check_manifest(manifest: dict[str, Any], where: str) -> None:
+    """Refuse a manifest whose fields are not of the types this version writes (a damaged or
+    hand-edited index), with one line rather than a TypeError deep inside."""
+    for name, (kind, valid) in MANIFEST_FIELDS.items():
+        if name in manifest and manifest[name] is not None and not valid(manifest[name]):
+            raise CorruptIndexError(
+                f"index {where} has a damaged manifest: {name!r} is not {kind} "
+                f"({type(manifest[name]).__name__}); re-create the index"
+            )
+
+
 def check_settings(manifest: dict[str, Any], settings: Settings, where: str) -> None:
     """Refuse settings that contradict how the index was built, before any work is done."""
+    check_manifest(manifest, where)
     if not manifest.get("model"):
         return
     if manifest.get("schema_version") != SCHEMA_VERSION:

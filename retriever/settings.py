@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         "tokens and prefix; capped at the model's maximum input length.",
     )
     max_file_bytes: int = Field(1 << 20, ge=1, description="Files larger than this are skipped.")
+    read_only: bool = Field(
+        False,
+        description="Open the index for searching only: nothing in it is created or changed "
+        "(an index whose files this user cannot write opens so anyway).",
+    )
     include_secret_files: bool = Field(
         False, description="Index likely-secret files (.env, private keys, credentials)."
     )
@@ -115,6 +120,14 @@ class Settings(BaseSettings):
         description="Encode each file in windows as long as the model reads and mean-pool "
         "every chunk's tokens, so a chunk's vector carries its file's context (mean-pooling "
         "models only). Changing it re-encodes the index.",
+    )
+    ranking: Literal["code", "files", "off"] = Field(
+        "code",
+        description="The model-free ranking stage after retrieval: 'code' (definitions of the "
+        "names a symbol query mentions first; tests, examples and generated code and tiny "
+        "fragments lower; lexical weighed up for symbol queries), 'files' (also path terms, "
+        "file-level evidence and one file per place where possible: for questions whose "
+        "answers are whole files) or 'off' (plain reciprocal rank fusion, raw scores).",
     )
     rerank_model: str = Field(
         "Alibaba-NLP/gte-reranker-modernbert-base",

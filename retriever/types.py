@@ -32,7 +32,10 @@ class Hit:
     """One ranked passage. ``path`` is relative to the root it was indexed from.
     ``file_hash`` is the hash of the file's bytes as indexed (its document's ``content_hash``);
     ``stale`` says whether the file has changed since, when the search verified it (else
-    None)."""
+    None). A passage of a PDF, a deck or a notebook says where a person looks: ``unit``
+    (``page``, ``slide`` or ``cell``) and the first and last one it covers (``start_unit``,
+    ``end_unit``, 1-based); its lines are those of the document's extracted text. All three
+    are None for text files and Word documents."""
 
     path: str
     start_line: int
@@ -49,6 +52,9 @@ class Hit:
     stale: bool | None = None
     #: The label `index --classify-labels` gave the chunk, if any.
     label: str | None = None
+    unit: str | None = None
+    start_unit: int | None = None
+    end_unit: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -41,14 +41,22 @@ def word_count() -> TokenCounter:
     return lambda text: 2 + len(re.findall(r"\w+|[^\w\s]", text))
 
 
+def sample_texts() -> list[str]:
+    """The sample corpus's text files (its PDF, Word, PowerPoint and notebook left out), to
+    train the tiny models' tokenizers on."""
+    from indexers.documents import document_format
+
+    files = sorted(path for path in SAMPLE.rglob("*") if path.is_file())
+    return [path.read_text() for path in files if document_format(path.name) is None]
+
+
 @pytest.fixture(scope="session")
 def tiny_modernbert(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer ModernBERT with random weights and a tokenizer trained on the sample corpus:
     no download, loaded by the same code as a real model."""
     from tiny_models import build_tiny_modernbert
 
-    texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
-    return build_tiny_modernbert(tmp_path_factory.mktemp("tiny-modernbert"), texts)
+    return build_tiny_modernbert(tmp_path_factory.mktemp("tiny-modernbert"), sample_texts())
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +127,7 @@ def masked_lm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     the sample corpus: no download, loaded by the same code as a real model."""
     from tiny_models import TINY, build_masked_lm
 
-    texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
+    texts = sample_texts()
     directory = tmp_path_factory.mktemp("tiny-masked-lm")
     return build_masked_lm(directory, texts + MASKED_LM_TEXTS, **TINY)
 
@@ -152,7 +160,7 @@ def tiny_reranker(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny ModernBERT cross-encoder with random weights (tests/tiny_models.py)."""
     from tiny_models import build_tiny_cross_encoder
 
-    texts = [path.read_text() for path in sorted(SAMPLE.rglob("*")) if path.is_file()]
+    texts = sample_texts()
     return build_tiny_cross_encoder(tmp_path_factory.mktemp("tiny-reranker"), texts)
 
 

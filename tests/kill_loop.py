@@ -8,7 +8,8 @@ whole run takes (measured by every tenth round, which is not killed). Then:
 
 - the index's documents equal those of A or of B (the state before or after the run);
 - the index opens and its top 10 for a fixed query set, dense and lexical, equal those of that
-  state's reference (up to the float noise of encoding a text in another batch);
+  state's reference, up to the batch noise of the precision they were encoded in
+  (tests/vector_noise.py);
 - `doctor` finds no problem.
 
 A corpus this small fits one write transaction, so a run is all or nothing; larger runs commit
@@ -32,9 +33,8 @@ from typing import Any
 from paths import REPO
 from retriever import Retriever
 from retriever.ops.doctor import examine
+from vector_noise import index_tolerance, same_ranking
 
-#: Scores closer than this are a tie (float noise of batched encoding).
-EPSILON = 1e-5
 #: Every CALIBRATE_EVERY-th round is not killed but timed.
 CALIBRATE_EVERY = 10
 QUERIES = ("retry the upload", "parse the config file", "cache invalidation", "install guide")
@@ -105,21 +105,6 @@ def top10(index_dir: Path) -> list[list[tuple[str, float]]]:
         ]
 
 
-def same_ranking(got: list[tuple[str, float]], want: list[tuple[str, float]]) -> bool:
-    """Equal top lists, up to float noise: the same text encoded in another batch gives a
-    vector that differs in the last bits, which may swap near-ties or the 10th and 11th."""
-    if len(got) != len(want):
-        return False
-    if any(abs(g - w) > EPSILON for (_, g), (_, w) in zip(got, want, strict=True)):
-        return False
-    cutoff = want[-1][1] + EPSILON if want else 0
-    sure = [{i for i, score in ranking if score > cutoff} for ranking in (got, want)]
-    scores = dict(want)
-    return sure[0] == sure[1] and all(
-        abs(score - scores[i]) <= EPSILON for i, score in got if i in scores
-    )
-
-
 def index_command(corpus: Path, index_dir: Path | str, model: str) -> list[str]:
     return [
         sys.executable,
@@ -177,6 +162,7 @@ def kill_loop(
             retriever.index([corpus])
         references[version] = Reference(documents(built), top10(built))
     shutil.copytree(work / "reference-A", index_dir)
+    epsilon = max(index_tolerance(work / f"reference-{version}") for version in references)
     summary = Summary()
     state, chooser = "A", random.Random(seed)
 
@@ -208,7 +194,7 @@ def kill_loop(
         state_now = next(
             (v for v, ref in references.items() if ref.documents == documents(index_dir)), None
         )
-        problem = _check(index_dir, references, state_now)
+        problem = _check(index_dir, references, state_now, epsilon)
         log(f"round {round_number}: {state} -> {target}: found {state_now}; {problem or 'ok'}")
         if problem:
             summary.failures.append(f"round {round_number}: {problem}")
@@ -222,11 +208,13 @@ def kill_loop(
     return summary
 
 
-def _check(index_dir: Path, references: dict[str, Reference], state: str | None) -> str | None:
+def _check(
+    index_dir: Path, references: dict[str, Reference], state: str | None, epsilon: float
+) -> str | None:
     if state is None:
         return "the index is neither the state before nor the state after the run"
     found = top10(index_dir)
-    if not all(map(same_ranking, found, references[state].top10)):
+    if not all(map(same_ranking, found, references[state].top10, [epsilon] * len(found))):
         return f"top 10 differ from a from-scratch index of {state}"
     diagnosis = examine(index_dir)
     if not diagnosis.healthy:

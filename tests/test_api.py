@@ -21,6 +21,7 @@ from api.app import create_app
 from api.security import is_loopback
 from retriever import ModelError, Retriever
 from retriever.cli import app as cli
+from retriever.search.context import citation
 
 HIT_FIELDS = {
     "path",
@@ -37,6 +38,9 @@ HIT_FIELDS = {
     "label",
     "file_hash",
     "stale",
+    "unit",
+    "start_unit",
+    "end_unit",
 }
 READ_KEY, ADMIN_KEY = "read-key-1", "admin-key-1"
 
@@ -142,7 +146,8 @@ def test_semantic_search_over_the_sample_corpus(sample_index: Path) -> None:
         context = client.post("/v1/context", json=body).json()
     assert context["passages"] and context["tokens"] <= 400
     first = context["passages"][0]
-    assert first["citation"] == f"{first['path']}:{first['start_line']}-{first['end_line']}"
+    where = [first[name] for name in ("path", "start_line", "end_line", "unit", "start_unit")]
+    assert first["citation"] == citation(*where, first["end_unit"])  # lines, or page/slide/cell
     assert context["context"].startswith(f"[1] {first['citation']}")
 
 

@@ -205,6 +205,19 @@ def test_malformed_bodies_are_client_errors(client, content: bytes) -> None:
     assert 400 <= response.status_code < 500, response.text
 
 
+@pytest.mark.parametrize("offset", [2**63, 10**30])
+def test_an_offset_past_what_the_database_binds_is_422(client, offset: int) -> None:
+    # schemathesis found it: OFFSET 2**63 overflowed SQLite's integer binding (a 500).
+    response = client.get("/v1/documents", params={"offset": offset})
+    assert response.status_code == 422, response.text
+
+
+def test_the_largest_offset_is_an_empty_page(client) -> None:
+    response = client.get("/v1/documents", params={"offset": 2**63 - 1})
+    assert response.status_code == 200, response.text
+    assert response.json()["documents"] == []
+
+
 # -- schemathesis: every operation of the OpenAPI spec, generated requests, no 5xx ----------
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory, tiny_modernbert: Path, masked_lm_dir: Path, tiny_reranker: Path):

@@ -57,6 +57,9 @@ def test_index_search_status_on_the_sample_corpus(tmp_path: Path) -> None:
         "label",
         "file_hash",
         "stale",
+        "unit",
+        "start_unit",
+        "end_unit",
     }
 
     result = run("search", "thumbnail resize", "--index", index_dir, "--language", "rust")

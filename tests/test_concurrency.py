@@ -87,6 +87,7 @@ def test_searches_during_a_reindex_and_swap(server, tiny_modernbert: Path) -> No
     members = {first: chunk_ids(index_dir)}
     answers: list[tuple[int, int | None, list[str]]] = []
     stop = threading.Event()
+    answered = [threading.Event() for _ in range(CLIENTS)]  # each client's first answer
 
     def client(number: int) -> None:
         with httpx.Client(base_url=url, timeout=120) as http:
@@ -98,13 +99,15 @@ def test_searches_during_a_reindex_and_swap(server, tiny_modernbert: Path) -> No
                 payload = response.json() if response.status_code == 200 else {}
                 hits = [hit["chunk_id"] for hit in payload.get("hits", [])]
                 answers.append((response.status_code, payload.get("index_generation"), hits))
+                answered[number].set()
                 sent += 1
 
     clients = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     for thread in clients:
         thread.start()
     try:
-        time.sleep(1)
+        # Every client is searching before the re-index starts.
+        assert all(event.wait(120) for event in answered), "a client never got an answer"
         write_corpus(corpus, "B", files=60)  # a third edited, a tenth deleted, some added
         with Retriever.open(index_dir, create=False) as writer:
             writer.index([corpus])

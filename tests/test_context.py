@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import huggingface_hub.constants
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from retriever import InvalidQueryError, Retriever
 from retriever.search.context import RankedChunk, assemble, merge_adjacent
 
@@ -89,3 +93,44 @@ def test_context_through_the_engine(tmp_path: Path, tiny_modernbert: Path) -> No
         for missing in ("no/such-tokenizer", "/etc", "not a hub id!"):
             with pytest.raises(InvalidQueryError, match="not available locally"):
                 retriever.context("retry", token_budget=100, tokenizer=missing)
+
+
+def _cache_tokenizer(cache: Path, hub_id: str, tokenizer_json: Path) -> None:
+    """Lay ``tokenizer_json`` out in ``cache`` as the hub client caches ``hub_id``."""
+    repo = cache / f"models--{hub_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / ("0" * 40)
+    snapshot.mkdir(parents=True)
+    shutil.copy(tokenizer_json, snapshot / "tokenizer.json")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+
+
+def test_the_tokenizer_is_a_hub_id_in_the_cache_never_a_path(
+    tmp_path: Path, tiny_modernbert: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tokenizer name may come from the network: only the local Hugging Face cache is
+    looked in, and a path gets the same answer whether or not a file is there."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    _cache_tokenizer(tmp_path / "hub", "tiny/tokenizer", tiny_modernbert / "tokenizer.json")
+    monkeypatch.chdir(tiny_modernbert.parent)  # a relative name that is a directory here too
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# Retry\n\nWait and try again.\n")
+    existing = [str(tiny_modernbert), tiny_modernbert.name, str(tiny_modernbert / "tokenizer.json")]
+    missing = [str(tmp_path / "nothing"), "nothing", str(tmp_path / "nothing/tokenizer.json")]
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        retriever.index([corpus])
+        assert retriever.context("retry", token_budget=100, tokenizer="tiny/tokenizer").passages
+        client = TestClient(create_app(retriever), base_url="http://127.0.0.1")
+        body = {"query": "retry", "token_budget": 100, "tokenizer": "tiny/tokenizer"}
+        assert client.post("/v1/context", json=body).status_code == 200
+        answers = set()
+        for name in existing + missing:
+            with pytest.raises(InvalidQueryError) as refused:
+                retriever.context("retry", token_budget=100, tokenizer=name)
+            response = client.post("/v1/context", json={**body, "tokenizer": name})
+            assert response.status_code == 422, response.text
+            message = response.json()["error"]["message"]
+            assert message == str(refused.value)
+            answers.add(message.replace(repr(name), "NAME"))
+        assert len(answers) == 1, answers  # nothing tells an existing path from a missing one

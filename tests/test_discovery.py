@@ -234,7 +234,7 @@ def test_dangling_link_is_unreadable(tmp_path: Path) -> None:
         ("model.g.dart", "generated"),
         ("logo.PNG", "binary"),
         ("lib.so", "binary"),
-        ("paper.pdf", "binary"),
+        ("paper.doc", "binary"),
         ("data.sqlite", "binary"),
         ("mod.pyc", "binary"),
         ("font.woff2", "binary"),

@@ -100,6 +100,7 @@ def assert_same_index(local: Path, distributed: Path) -> None:
     np.testing.assert_allclose(vectors, local_vectors, atol=1e-5)
 
 
+@pytest.mark.slow  # starts a Ray cluster
 def test_a_ray_index_is_the_local_index_before_and_after_changes(
     cluster: str, corpus: Path, tmp_path: Path, minilm_dir: Path
 ) -> None:
@@ -125,6 +126,7 @@ def test_a_ray_index_is_the_local_index_before_and_after_changes(
     assert_same_index(local, distributed)
 
 
+@pytest.mark.slow  # starts a Ray cluster
 def test_cli_index_with_ray_and_unchanged_files_never_reach_the_cluster(
     cluster: str, corpus: Path, tmp_path: Path, minilm_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -231,6 +233,7 @@ def test_an_unreachable_cluster_is_one_line(monkeypatch: pytest.MonkeyPatch) -> 
     )
 
 
+@pytest.mark.slow  # starts a Ray cluster
 def test_a_failure_on_the_cluster_is_the_workers_error_in_one_line(cluster: str) -> None:
     import ray
 

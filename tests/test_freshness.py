@@ -4,6 +4,8 @@ hands out a passage whose file has changed since (CLI, Python and HTTP)."""
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import anyio
@@ -17,6 +19,7 @@ from gitrepo import make_repo
 from indexers.chunk import bytes_hash
 from retriever import Retriever
 from retriever.cli import app
+from retriever.search.freshness import stale_files
 
 QUERY = "retry upload attempts"
 
@@ -139,3 +142,101 @@ def test_mcp_tools_never_hand_out_stale_passages(retriever, repo):
     hits = call("search", {"query": QUERY, "k": 5})["result"]
     assert hits and not any(hit["citation"].startswith("src/uploads.py") for hit in hits)
     assert "src/uploads.py" not in call("get_context", {"query": QUERY})["context"]
+
+
+@pytest.mark.parametrize("mode", ["lexical", "hybrid", "dense"])
+def test_verify_fills_k_with_the_next_best_fresh_chunks(tmp_path, tiny_modernbert, mode):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    strong = [corpus / f"strong{n}.md" for n in range(10)]
+    weak = [corpus / f"weak{n}.md" for n in range(5)]
+    for path in strong:
+        path.write_text(f"# {path.stem}\n\nalpha alpha alpha beta alpha\n")
+    for path in weak:
+        path.write_text(f"# {path.stem}\n\nalpha and many other words about gardens\n")
+    with Retriever.open(tmp_path / "index", model=str(tiny_modernbert)) as retriever:
+        retriever.index([corpus])
+        for path in strong:
+            path.write_text(path.read_text() + "\nedited after indexing\n")
+        hits = retriever.search("alpha beta", k=4, mode=mode, verify=True)
+    assert len(hits) == 4
+    assert {hit.path for hit in hits} <= {path.name for path in weak}
+    assert all(hit.stale is False for hit in hits)
+
+
+def _stale_within(files, seconds: float = 10.0, **options) -> set[tuple[str, str]]:
+    """stale_files(files), failing (not hanging) when it does not return within ``seconds``."""
+    result: list[set[tuple[str, str]]] = []
+    worker = threading.Thread(
+        target=lambda: result.append(stale_files(files, **options)), daemon=True
+    )
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "verifying hung"
+    return result[0]
+
+
+@pytest.fixture
+def cited(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A root with one indexed file: (root, the file, its hash as indexed)."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.py").write_text("x = 1\n")
+    return root, root / "a.py", bytes_hash(b"x = 1\n")
+
+
+def test_a_regular_file_unchanged_is_fresh_even_through_a_link_inside_the_root(cited):
+    root, file, indexed = cited
+    (root / "link.py").symlink_to(file)
+    assert _stale_within([(str(root), "a.py", indexed), (str(root), "link.py", indexed)]) == set()
+
+
+def test_a_cited_file_replaced_by_a_fifo_is_stale_without_blocking(cited):
+    root, file, indexed = cited
+    file.unlink()
+    os.mkfifo(file)
+    assert _stale_within([(str(root), "a.py", indexed)]) == {(str(root), "a.py")}
+
+
+def test_a_cited_file_replaced_by_a_link_to_a_device_is_stale_unread(cited):
+    root, file, indexed = cited
+    file.unlink()
+    file.symlink_to("/dev/zero")
+    assert _stale_within([(str(root), "a.py", indexed)]) == {(str(root), "a.py")}
+
+
+def test_a_cited_file_replaced_by_a_link_out_of_the_root_is_stale(cited, tmp_path: Path):
+    root, file, indexed = cited
+    outside = tmp_path / "outside.py"
+    outside.write_bytes(b"x = 1\n")  # the very bytes indexed: still not the cited file
+    file.unlink()
+    file.symlink_to(outside)
+    assert _stale_within([(str(root), "a.py", indexed)]) == {(str(root), "a.py")}
+    (root / "sub").symlink_to(tmp_path, target_is_directory=True)  # a directory link out
+    assert _stale_within([(str(root), "sub/outside.py", indexed)]) == {
+        (str(root), "sub/outside.py")
+    }
+
+
+def test_a_file_over_the_cap_is_stale_unread(cited):
+    root, file, _ = cited
+    file.write_bytes(b"y" * 100)
+    indexed = bytes_hash(b"y" * 100)
+    assert _stale_within([(str(root), "a.py", indexed)], max_bytes=100) == set()
+    assert _stale_within([(str(root), "a.py", indexed)], max_bytes=99) == {(str(root), "a.py")}
+
+
+def test_verify_through_the_engine_survives_a_fifo(retriever, repo):
+    target = repo / "src/uploads.py"
+    target.unlink()
+    os.mkfifo(target)
+    found: list = []
+    worker = threading.Thread(
+        target=lambda: found.append(retriever.search("retry_upload", k=3, verify="flag")),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "a verifying search hung on a FIFO"
+    stale = {hit.stale for hit in found[0] if hit.path == "src/uploads.py"}
+    assert stale == {True}

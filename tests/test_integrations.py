@@ -25,6 +25,9 @@ HIT_FIELDS = {
     "stale",
     "citation",
     "label",
+    "unit",
+    "start_unit",
+    "end_unit",
 }
 UPLOADER = "client/python/parcel_client/uploader.py"
 QUERY = "where do we retry failed uploads?"

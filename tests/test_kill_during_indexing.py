@@ -7,11 +7,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from kill_loop import kill_loop
 
 RUNS = int(os.environ.get("RETRIEVER_KILL_RUNS", "30"))
 
 
+@pytest.mark.slow  # RUNS processes killed and checked
+@pytest.mark.precision  # incremental vectors against from-scratch ones
 def test_kill_nine_during_indexing_never_corrupts_the_index(tmp_path: Path) -> None:
     # The bundled MiniLM: a random-weight model ranks everything alike, so top 10 say nothing.
     summary = kill_loop(tmp_path, "minilm", RUNS, seed=RUNS, log=print)

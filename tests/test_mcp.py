@@ -141,7 +141,11 @@ async def test_stdio_tools_answer_with_cited_passages(
             "doc_id",
             "text",
             "label",
+            "unit",
+            "start_unit",
+            "end_unit",
         }
+        assert hit["unit"] is None  # text files: cited by lines
         assert hit["citation"] == f"{hit['path']}:{hit['start_line']}-{hit['end_line']}"
         assert cited_lines(shop_corpus, hit["citation"]).startswith(hit["text"].rstrip("\n"))
     assert prose and all(hit["citation"].startswith("guide.md:") for hit in prose)

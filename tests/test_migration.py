@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kill_loop import QUERIES, same_ranking, write_corpus
+from kill_loop import QUERIES, write_corpus
 from retriever import CorruptIndexError, Retriever
 from retriever.cli import app
 from retriever.ops.migration import migrate
 from retriever.store.postgres import open_store
+from vector_noise import same_ranking
 
 
 @pytest.fixture

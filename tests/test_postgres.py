@@ -199,6 +199,7 @@ def test_filtered_searches_over_many_chunks_widen_the_graph_walk(
     assert common == 100 < rare <= 1000
 
 
+@pytest.mark.slow  # concurrent writer processes
 def test_two_writers_on_overlapping_roots_write_each_file_once(
     postgres_url: str, tmp_path: Path, tiny_modernbert: Path
 ) -> None:
@@ -246,6 +247,7 @@ def test_two_writers_on_overlapping_roots_write_each_file_once(
     assert runner.invoke(app, ["doctor", "--index", postgres_url]).exit_code == 0
 
 
+@pytest.mark.slow  # concurrent writer processes
 def test_writers_of_the_same_documents_at_the_same_moment_wait_for_each_other(
     postgres_url: str,
 ) -> None:

@@ -82,6 +82,7 @@ def search(http: httpx.Client, query: str, mode: str) -> list[dict]:
     return response.json()["hits"]
 
 
+@pytest.mark.slow  # three server and indexer processes
 def test_two_replicas_serve_while_a_third_process_indexes(
     replicas, postgres_url: str, tiny_modernbert: Path
 ) -> None:
@@ -107,6 +108,7 @@ def test_two_replicas_serve_while_a_third_process_indexes(
                 except httpx.HTTPError as error:
                     outcome = repr(error)
                 outcomes.append((address, outcome))
+                answered[number].set()
                 sent += 1
                 stop.wait(PAUSE)
 
@@ -114,10 +116,12 @@ def test_two_replicas_serve_while_a_third_process_indexes(
         threading.Thread(target=client, args=(n,))
         for n in range(CLIENTS_PER_REPLICA * len(addresses))
     ]
+    answered = [threading.Event() for _ in clients]  # each client's first answer
     for thread in clients:
         thread.start()
     try:
-        time.sleep(1)
+        # Every client (so every replica) has answered before the indexer starts.
+        assert all(event.wait(120) for event in answered), "a client never got an answer"
         write_corpus(corpus, "B", files=30)  # a third edited, a tenth deleted, some added
         indexer = subprocess.run(
             index_command(corpus, postgres_url, str(tiny_modernbert)),

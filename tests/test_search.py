@@ -8,6 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from indexers.documents import document_format
 from paths import SAMPLE, SAMPLE_QUERIES
 from retriever import Hit, InvalidQueryError, Retriever
 from retriever.cli import app
@@ -39,11 +40,26 @@ def test_hits_cite_exact_lines_of_the_file(retriever: Retriever) -> None:
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     for hit in hits:
         assert isinstance(hit, Hit)
-        lines = (SAMPLE / hit.path).read_text(encoding="utf-8").splitlines(keepends=True)
+        if document_format(hit.path):  # lines of its extracted text, as get_document gives it
+            chunks = retriever.document(hit.doc_id)["chunks"]
+            full = "".join(chunk["text"] for chunk in chunks)
+        else:
+            full = (SAMPLE / hit.path).read_text(encoding="utf-8")
+        lines = full.splitlines(keepends=True)
         assert 1 <= hit.start_line <= hit.end_line <= len(lines)
         cited = "".join(lines[hit.start_line - 1 : hit.end_line])
         assert cited.startswith(hit.text) or hit.text.startswith(cited.rstrip("\n"))
         assert hit.chunk_id and hit.doc_id and hit.language and hit.kind
+
+
+def test_the_quickstart_query_finds_the_sample_documents(retriever: Retriever) -> None:
+    """The sample corpus has a PDF, a Word file, a deck and a notebook about retries."""
+    hits = retriever.search("where do we retry failed uploads?", k=10)
+    documents = {hit.path: hit for hit in hits if document_format(hit.path)}
+    assert documents, [hit.path for hit in hits]
+    for hit in documents.values():
+        if not hit.path.endswith(".docx"):
+            assert hit.unit in {"page", "slide", "cell"} and hit.start_unit >= 1
 
 
 @pytest.mark.parametrize(

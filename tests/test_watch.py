@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from api.app import create_app
 from gitrepo import disk_state, git, indexed_state, make_repo, wait_for
 from paths import REPO
 from retriever import Retriever
+from retriever.errors import IndexLockedError
 from retriever.ingest.watching import Watcher, WatchUpdate, run_in_thread
 
 
@@ -164,11 +164,22 @@ def test_watch_follows_a_branch_switch(watching, retriever, repo):
 
 
 def test_watch_keeps_changes_that_arrive_while_another_writer_holds_the_index(
-    watching, retriever, repo
+    watching, retriever, repo, monkeypatch
 ):
+    refused = threading.Event()
+    index = retriever.index
+
+    def index_or_note_the_refusal(*args, **kwargs):
+        try:
+            return index(*args, **kwargs)
+        except IndexLockedError:
+            refused.set()
+            raise
+
+    monkeypatch.setattr(retriever, "index", index_or_note_the_refusal)
     with retriever.lock.hold():
         (repo / "notes.txt").write_text("Notes written while the index was busy.\n")
-        time.sleep(0.5)  # the update is tried, and refused, while the lock is held
+        assert refused.wait(60), "the update was never tried while the index was locked"
     wait_for(lambda: found(retriever, "busy", "notes.txt"), "the delayed update")
 
 

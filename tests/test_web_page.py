@@ -21,6 +21,7 @@ import pytest
 
 from api import create_app
 from retriever import Retriever
+from retriever.search.context import citation
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -150,14 +151,19 @@ def test_search_shows_cited_highlighted_hits_and_their_documents(
 
     # The first hit's whole document, scrolled to the hit's chunk, without leaving the page.
     first = retriever.search(QUERY, k=10)[0]
-    assert locations[0] == f"{first.path}:{first.start_line}-{first.end_line}"
+    cited_as = citation(
+        first.path, first.start_line, first.end_line, first.unit, first.start_unit, first.end_unit
+    )
+    assert locations[0] == cited_as  # lines, or the page, slide or cell of a document
+    place = f"lines {first.start_line}-{first.end_line}" if first.unit is None else cited_as
+    place = place.removeprefix(f"{first.path} ")
     hits.first.get_by_test_id("view-document").click()
     expect(page.get_by_test_id("document-view")).to_be_visible()
     expect(page.get_by_test_id("results-view")).to_be_hidden()
     expect(page.get_by_test_id("doc-path")).to_have_text(first.path)
     current = page.locator("[data-testid=chunk][aria-current=true]")
     expect(current).to_be_in_viewport()
-    expect(current).to_contain_text(f"lines {first.start_line}-{first.end_line}")
+    expect(current).to_contain_text(place)
     for line in [line for line in first.text.splitlines() if line.strip()][:3]:
         expect(current).to_contain_text(line.strip())
     assert page.get_by_test_id("chunk").count() > 1
@@ -262,7 +268,8 @@ def test_mode_and_a_context_view_with_a_budget_and_copyable_citations(
     expect(page).to_have_url(re.compile(r"&mode=lexical"))
     lexical = retriever.search("retry_upload", k=10, mode="lexical")
     shown = page.get_by_test_id("hit-location").all_inner_texts()
-    assert shown == [f"{h.path}:{h.start_line}-{h.end_line}" for h in lexical]
+    assert len(shown) == len(lexical)  # the lexical ranking (locations of pages, cells, lines)
+    assert all(place.startswith(hit.path) for place, hit in zip(shown, lexical, strict=True))
 
     page.get_by_test_id("show-context").click()
     view = page.get_by_test_id("context-view")

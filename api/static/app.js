@@ -138,21 +138,34 @@ function badge(text, kind) {
 const searchOf = (from) =>
   new URLSearchParams(FIELDS.map((name) => [name, from.get(name)]).filter(([, value]) => value));
 
+// Where a passage is: its page, slide or cell range in a document ("p.12–13", "slide 4",
+// "cells 3–5"), else its line range ("lines 3-9"), as the engine's citations say it.
+function place(item) {
+  if (!item.unit) return `lines ${item.start_line}-${item.end_line}`;
+  const span = item.end_unit && item.end_unit !== item.start_unit
+    ? `${item.start_unit}\u2013${item.end_unit}` : `${item.start_unit}`;
+  if (item.unit === "page") return `p.${span}`;
+  return span.includes("\u2013") ? `${item.unit}s ${span}` : `${item.unit} ${span}`;
+}
+
+const citationOf = (hit) =>
+  hit.unit ? `${hit.path} ${place(hit)}` : `${hit.path}:${hit.start_line}-${hit.end_line}`;
+
 function renderHit(hit, pattern, params) {
   const target = searchOf(params);
   target.set("doc", hit.doc_id);
   target.set("chunk", hit.chunk_id);
-  const [title, lines] = [hit.symbol || hit.heading, `${hit.start_line}-${hit.end_line}`];
+  const [title, lines] = [hit.symbol || hit.heading, place(hit)];
   return el("li", { class: "hit", "data-testid": "hit" },
     el("div", { class: "hit-head" },
-      el("code", { class: "location", "data-testid": "hit-location" }, `${hit.path}:${lines}`),
+      el("code", { class: "location", "data-testid": "hit-location" }, citationOf(hit)),
       title ? el("span", { class: "title", title, "data-testid": "hit-title" }, title) : null,
       badge(hit.kind, "kind"), badge(hit.language, "language"),
       el("span", { class: "score", title: "score", "data-testid": "hit-score" },
         hit.score.toFixed(3))),
     snippet(hit, pattern),
     el("a", { class: "view", href: `#${target}`,
-      "data-testid": "view-document", "aria-label": `View document ${hit.path}, lines ${lines}` },
+      "data-testid": "view-document", "aria-label": `View document ${hit.path}, ${lines}` },
     "view document"));
 }
 
@@ -212,7 +225,7 @@ function renderChunk(chunk, current, pattern) {
   return el("section", { class: current ? "chunk current" : "chunk", id: `chunk-${chunk.chunk_id}`,
     tabIndex: -1, "data-testid": "chunk", "aria-current": current && "true" },
   el("header", { class: "chunk-head" },
-    el("span", { class: "lines" }, `lines ${chunk.start_line}-${chunk.end_line}`),
+    el("span", { class: "lines" }, place(chunk)),
     title ? el("span", { class: "title" }, title) : null, badge(chunk.kind, "kind")),
   codeBlock(splitLines(chunk.text), chunk.start_line, current ? pattern : null));
 }

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from retriever.cli import display
-from retriever.cli.display import err
+from retriever.cli.display import err, safe
 from retriever.cli.options import (
     IndexOption,
     JsonOption,
@@ -329,7 +328,7 @@ def serve(
         settings = Settings(**_given(index=index_dir))
         if not is_loopback(host) and not (settings.api_read_keys or settings.api_admin_keys):
             err.print(
-                f"[bold red]error:[/] refusing to serve on {escape(host)} without API keys: "
+                f"[bold red]error:[/] refusing to serve on {safe(host)} without API keys: "
                 "set RETRIEVER_API_READ_KEYS or RETRIEVER_API_ADMIN_KEYS, or bind 127.0.0.1"
             )
             raise typer.Exit(2)
@@ -375,7 +374,7 @@ def watch(
             display.print_update(update)
 
     def warn(error: RetrieverError) -> None:
-        err.print(f"[bold red]error:[/] {escape(str(error))}")
+        err.print(f"[bold red]error:[/] {safe(error)}")
 
     settings = _given(model=model, watch_debounce_ms=debounce_ms)
     with (
@@ -392,11 +391,11 @@ def watch(
             progress=advance,
         )
         previous = signal.signal(signal.SIGINT, interrupt)
-        err.print(f"watching {', '.join(watcher.paths)} (Ctrl-C to stop)")
+        err.print(f"watching {safe(', '.join(watcher.paths))} (Ctrl-C to stop)")
         try:
             watcher.run()
         except WatchStopped as stopped:
-            err.print(str(stopped))
+            err.print(safe(stopped))
         finally:
             signal.signal(signal.SIGINT, previous)
 

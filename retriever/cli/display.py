@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -15,14 +16,43 @@ from rich.table import Table
 
 from indexers.skip_rules import CONTENT_REASONS
 from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult
+from retriever.search.context import citation
 from retriever.types import Hit, IndexReport, Status
 
 if TYPE_CHECKING:
     from retriever.ingest.watching import WatchUpdate
     from retriever.ops.doctor import Diagnosis
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+#: What a terminal acts on rather than shows: C0 controls but tab (line breaks included, so a
+#: name cannot start a line of its own), DEL, C1 controls (CSI and OSC among them), and the
+#: Unicode line separators and bidirectional overrides that reorder what is shown.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def printable(value: object) -> str:
+    """``value`` as text a terminal shows as it is: each control character written as an
+    escape (a newline as ``\\n``, ESC as ``\\x1b``). Everything the CLI prints that comes from
+    files, the index or the user goes through here (JSON output is escaped by JSON)."""
+    return _CONTROL.sub(_escaped, str(value))
+
+
+def safe(value: object) -> str:
+    """``value`` made printable and with rich markup escaped: for interpolation into markup."""
+    return escape(printable(value))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def print_json(data: Any) -> None:
@@ -31,7 +61,7 @@ def print_json(data: Any) -> None:
 
 def print_report(report: IndexReport) -> None:
     skipped = sum(report.files_skipped.values())
-    reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(report.files_skipped.items()))
+    reasons = ", ".join(f"{n} {safe(reason)}" for reason, n in sorted(report.files_skipped.items()))
     err.print(
         f"[bold]{report.files_seen}[/] files: {report.files_indexed} indexed, "
         f"{report.files_unchanged} unchanged, {report.files_removed} removed, "
@@ -45,7 +75,7 @@ def print_report(report: IndexReport) -> None:
     )
     named = report.skipped_for_content
     if named:
-        shown = ", ".join(f"{escape(s['path'])} ({s['reason']})" for s in named[:5])
+        shown = ", ".join(f"{safe(s['path'])} ({s['reason']})" for s in named[:5])
         more = sum(n for r, n in report.files_skipped.items() if r in CONTENT_REASONS) - 5
         err.print(
             f"[yellow]not indexed for their content:[/] {shown}"
@@ -66,17 +96,18 @@ def print_update(update: WatchUpdate) -> None:
 
 
 def print_hit(rank: int, hit: Hit, full: bool) -> None:
-    where = hit.symbol or hit.heading or hit.kind
-    label = f"  [green]{escape(hit.label)}[/]" if hit.label else ""
+    where = safe(hit.symbol or hit.heading or hit.kind)
+    label = f"  [green]{safe(hit.label)}[/]" if hit.label else ""
     stale = "  [bold red]stale: the file changed since it was indexed[/]" if hit.stale else ""
+    place = citation(hit.path, hit.start_line, hit.end_line, hit.unit, hit.start_unit, hit.end_unit)
     out.print(
-        f"[bold]{rank}.[/] [cyan]{hit.path}:{hit.start_line}-{hit.end_line}[/]  "
+        f"[bold]{rank}.[/] [cyan]{safe(place)}[/]  "
         f"[magenta]{where}[/]{label}  [dim]{hit.score:.3f}[/]{stale}"
     )
     lines = hit.text.strip("\n").splitlines()
     shown = lines if full else lines[:6]
     for line in shown:
-        out.print(f"    {line}", markup=False)
+        out.print(f"    {printable(line)}", markup=False)
     if len(shown) < len(lines):
         out.print(f"    [dim]… {len(lines) - len(shown)} more lines[/]")
     out.print()
@@ -87,17 +118,17 @@ def print_status(status: Status) -> None:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("index", status.index_dir)
+    table.add_row("index", safe(status.index_dir))
     table.add_row(
         "model",
-        f"{model.get('model', '-')} ({model.get('dimension', '?')}-d, "
+        f"{safe(model.get('model', '-'))} ({model.get('dimension', '?')}-d, "
         f"{model.get('pooling', '?')} pooling, max {model.get('max_tokens', '?')} tokens)"
         if model
         else "- (nothing indexed yet)",
     )
     table.add_row("chunk tokens", str(status.settings.get("chunk_tokens") or "-"))
     table.add_row("embedding", _embedding(status.settings) if model else "-")
-    table.add_row("roots", "\n".join(status.roots) or "-")
+    table.add_row("roots", "\n".join(safe(root) for root in status.roots) or "-")
     table.add_row("documents", f"{status.documents:,}")
     table.add_row(
         "chunks",
@@ -105,18 +136,19 @@ def print_status(status: Status) -> None:
     )
     table.add_row(
         "languages",
-        ", ".join(f"{name} {n}" for name, n in sorted(status.languages.items())) or "-",
+        ", ".join(f"{safe(name)} {n}" for name, n in sorted(status.languages.items())) or "-",
     )
     table.add_row(
         "skipped",
-        ", ".join(f"{n} {reason}" for reason, n in sorted(status.skipped.items())) or "none",
+        ", ".join(f"{n} {safe(reason)}" for reason, n in sorted(status.skipped.items())) or "none",
     )
     table.add_row("size", f"{status.size_bytes / 1e6:.1f} MB")
     for root, state in status.git.items():
-        table.add_row(f"git {root}", _git_line(state))
+        table.add_row(f"git {safe(root)}", safe(_git_line(state)))
     out.print(table)
     for item in status.skipped_files[:20]:
-        out.print(f"  [dim]skipped[/] {item['path']}: {item['reason']} {item['detail']}".rstrip())
+        line = f"{item['path']}: {item['reason']} {item['detail']}".rstrip()
+        out.print(f"  [dim]skipped[/] {safe(line)}")
     if len(status.skipped_files) > 20:
         out.print(f"  [dim]… {len(status.skipped_files) - 20} more (see --json)[/]")
 
@@ -141,7 +173,7 @@ def print_eval(results: list) -> None:
         table.add_column(column, justify="left" if column == "mode" else "right", no_wrap=True)
     for result in results:
         table.add_row(
-            result.mode,
+            safe(result.mode),
             *(f"{result.metrics[name]:.3f}" for name in names),
             f"{result.latency_ms['p50']:.0f}",
             f"{result.latency_ms['p95']:.0f}",
@@ -159,20 +191,20 @@ def print_fill_mask(result: FillMaskResult) -> None:
     """Each mask's candidates, quoted so a leading space shows (`" Paris"`)."""
     for number, predictions in enumerate(result.masks, start=1):
         shown = "  ".join(f"{json.dumps(p.token)} {p.probability:.3f}" for p in predictions)
-        out.print(f"[bold]mask {number}:[/] {escape(shown)}")
-    out.print(f"[dim]filled:[/] {escape(result.filled)}")
+        out.print(f"[bold]mask {number}:[/] {safe(shown)}")
+    out.print(f"[dim]filled:[/] {safe(result.filled)}")
 
 
 def print_classifications(texts: list[str], results: list[Classification]) -> None:
     for text, result in zip(texts, results, strict=True):
         scores = ", ".join(f"{label} {p:.3f}" for label, p in result.scores.items())
         snippet = text if len(text) <= 60 else text[:59] + "…"
-        out.print(f"[bold]{escape(result.label)}[/]  [dim]({escape(scores)})[/]  {escape(snippet)}")
+        out.print(f"[bold]{safe(result.label)}[/]  [dim]({safe(scores)})[/]  {safe(snippet)}")
 
 
 def print_cloze(result: ClozeResult) -> None:
     for rank, answer in enumerate(result.answers, start=1):
-        out.print(f"[bold]{rank}.[/] {escape(answer.answer)}  [dim]{answer.probability:.3f}[/]")
+        out.print(f"[bold]{rank}.[/] {safe(answer.answer)}  [dim]{answer.probability:.3f}[/]")
 
 
 def print_similarity(texts: list[str], matrix: np.ndarray) -> None:
@@ -186,7 +218,7 @@ def print_similarity(texts: list[str], matrix: np.ndarray) -> None:
         table.add_column(str(number), justify="right")
     for number, (text, row) in enumerate(zip(texts, matrix, strict=True), start=1):
         snippet = text if len(text) <= 40 else text[:39] + "…"
-        table.add_row(f"{number}. {escape(snippet)}", *(f"{value:.3f}" for value in row))
+        table.add_row(f"{number}. {safe(snippet)}", *(f"{value:.3f}" for value in row))
     out.print(table)
 
 
@@ -194,13 +226,13 @@ _OUTCOME_STYLES = {"ok": "green", "warning": "yellow", "problem": "bold red", "r
 
 
 def print_diagnosis(diagnosis: Diagnosis) -> None:
-    table = Table(title=f"retriever doctor: {diagnosis.index_dir}", title_justify="left")
+    table = Table(title=f"retriever doctor: {safe(diagnosis.index_dir)}", title_justify="left")
     table.add_column("check")
     table.add_column("result")
     table.add_column("detail", overflow="fold")
     for check in diagnosis.checks:
         style = _OUTCOME_STYLES[check.outcome]
-        table.add_row(check.name, f"[{style}]{check.outcome}[/]", escape(check.detail))
+        table.add_row(safe(check.name), f"[{style}]{check.outcome}[/]", safe(check.detail))
     out.print(table)
     problems = [c for c in diagnosis.checks if c.outcome == "problem"]
     if not problems:

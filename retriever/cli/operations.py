@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from retriever.cli import display
-from retriever.cli.display import err
+from retriever.cli.display import err, safe
 from retriever.cli.options import (
     IndexOption,
     JsonOption,
@@ -51,7 +50,7 @@ def migrate(
         err.print(
             f"migrated [bold]{report.documents}[/] documents, {report.chunks} chunks, "
             f"{report.labels} labels and {report.skipped_files} skipped files into "
-            f"{escape(report.target)} in {report.seconds:.1f} s"
+            f"{safe(report.target)} in {report.seconds:.1f} s"
         )
 
 
@@ -62,7 +61,7 @@ def evaluate(
         Path | None,
         typer.Option(
             "--index",
-            help=escape("Index of the corpus [default: in the user cache, per dataset and model]."),
+            help="Index of the corpus \\[default: in the user cache, per dataset and model].",
         ),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Encoder for a new index.")] = None,
@@ -89,7 +88,7 @@ def evaluate(
         queries = load_queries(dataset)[:limit]
         location = index_dir or eval_index_location(dataset, Settings(**_given(model=model)).model)
         if index_dir is None:
-            err.print(f"[dim]index of the corpus:[/] {escape(str(location))}")
+            err.print(f"[dim]index of the corpus:[/] {safe(location)}")
         with Retriever.open(
             location, create=True, **_given(model=model, rerank_model=rerank_model)
         ) as retriever:

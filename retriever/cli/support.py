@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,7 +25,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from retriever.cli.display import err
+from retriever.cli.display import err, safe
 from retriever.errors import RetrieverError
 from retriever.settings import Settings
 
@@ -54,7 +53,7 @@ class ConsoleHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         colour = "red" if record.levelno >= logging.ERROR else "yellow"
-        err.print(f"[{colour}]{record.levelname.lower()}:[/] {escape(record.getMessage())}")
+        err.print(f"[{colour}]{record.levelname.lower()}:[/] {safe(record.getMessage())}")
 
 
 def _given(**options: Any) -> dict[str, Any]:
@@ -78,12 +77,12 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except RetrieverError as error:
-        err.print(f"[bold red]error:[/] {escape(str(error))}")
+        err.print(f"[bold red]error:[/] {safe(error)}")
         raise typer.Exit(1) from None
     except ValidationError as error:
         problem = error.errors()[0]
         field = ".".join(str(part) for part in problem["loc"])
-        err.print(f"[bold red]error:[/] invalid setting {field}: {problem['msg']}")
+        err.print(f"[bold red]error:[/] invalid setting {safe(field)}: {safe(problem['msg'])}")
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("interrupted: what was committed stays in the index")
@@ -182,7 +181,7 @@ def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
                 task,
                 completed=done,
                 total=total,
-                description=escape(path) or idle,
+                description=safe(path) if path else idle,
                 chunks=encoded[0],
                 tokens=encoded[1],
             )

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -70,28 +69,26 @@ class Encoder(Protocol):
 
 
 def load_text_counter(name: str) -> Callable[[str], int]:
-    """A plain-text token counter from a tokenizer available locally: a directory holding a
-    ``tokenizer.json`` or a hub id in the local cache. Never downloads."""
+    """A plain-text token counter from a tokenizer the local Hugging Face cache holds, named
+    by its hub id. Never downloads, and never reads a path: the name may come from the network
+    (``/v1/context``), so it is looked up only in the cache, and every name the cache lacks (a
+    path to a real file included) gets the same answer."""
     from huggingface_hub import try_to_load_from_cache
     from tokenizers import Tokenizer
 
-    path = Path(name).expanduser() / "tokenizer.json"
     try:
-        local = path.is_file()
-    except OSError:  # a name no file system takes (too long, ...)
-        local = False
-    if not local:
-        try:
-            cached = try_to_load_from_cache(name, "tokenizer.json")
-        except ValueError:  # not a valid hub id either
-            cached = None
-        path = Path(cached) if isinstance(cached, str) else None
-    if path is None:
-        raise InvalidQueryError(f"tokenizer {name!r} is not available locally")
+        cached = try_to_load_from_cache(name, "tokenizer.json")
+    except ValueError:  # not a hub id: a path, or nothing at all
+        cached = None
+    if not isinstance(cached, str):
+        raise InvalidQueryError(
+            f"tokenizer {name!r} is not available locally: give the hub id of a tokenizer in "
+            "the local Hugging Face cache"
+        )
     try:
-        tokenizer = Tokenizer.from_file(str(path))
-    except Exception as error:  # a file that is not a tokenizer
-        raise InvalidQueryError(f"tokenizer {name!r} cannot be loaded: {error}") from None
+        tokenizer = Tokenizer.from_file(cached)
+    except Exception:  # a cached file that is not a tokenizer
+        raise InvalidQueryError(f"tokenizer {name!r} in the local cache cannot be loaded") from None
     tokenizer.no_truncation()
     return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from indexers.chunk import Chunk, TokenCounter, content_hash
-from indexers.chunking import chunk_text
+from indexers.chunking import chunk_file, chunk_text
 from indexers.discovery import LoadedFile
 from retriever.encoding.encoder import Encoder, ModelFingerprint, SentenceTransformerEncoder
 from retriever.encoding.models import resolve_model
@@ -162,21 +162,29 @@ class RayIndexer(Indexer):
         yield from documents[ready:]
 
     def _chunk(self, files: Sequence[LoadedFile]) -> list[list[Chunk]]:
-        """Each file's chunks, as :meth:`Indexer.chunk` makes them, chunked by Ray tasks."""
+        """Each file's chunks, as :meth:`Indexer.chunk` makes them, chunked by Ray tasks; a
+        document's (pages, slides, cells) here, as its parts do not travel to the tasks."""
+        count = self._driver_encoder().document_token_counter()
+        chunked: list[list[Chunk]] = [
+            chunk_file(f, self.chunk_tokens, count, self.context_header) if f.document else []
+            for f in files
+        ]
         items = [
             {"order": order, "path": f.source.path, "language": f.language, "text": f.text}
             for order, f in enumerate(files)
+            if f.document is None
         ]
+        if not items:
+            return chunked
         dataset = self._ray.data.from_items(items).map_batches(
             chunk_files,
             batch_size=CHUNK_BATCH_FILES,
             fn_kwargs={
-                "count_tokens": self._driver_encoder().document_token_counter(),
+                "count_tokens": count,
                 "chunk_tokens": self.chunk_tokens,
                 "context_header": self.context_header,
             },
         )
-        chunked: list[list[Chunk]] = [[] for _ in files]
         with cluster_errors():
             for row in _quiet(dataset).iter_rows():
                 chunked[row["order"]] = [Chunk(**fields) for fields in json.loads(row["chunks"])]

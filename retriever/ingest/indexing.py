@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexers.chunk import Chunk, content_hash
-from indexers.chunking import chunk_text
+from indexers.chunk import Chunk, bytes_hash, content_hash
+from indexers.chunking import chunk_file, chunk_text
 from indexers.discovery import (
     LoadedFile,
     Skipped,
@@ -29,6 +29,7 @@ from indexers.discovery import (
     discover_paths,
     load,
 )
+from indexers.documents import document_format
 from indexers.skip_rules import CONTENT_REASONS, IGNORE_FILES
 from retriever.encoding import late_chunking
 from retriever.encoding.encoder import Encoder
@@ -196,25 +197,33 @@ class Indexer:
         for done, source in enumerate(sources, start=1):
             self.progress(done - 1, len(sources), source.path)
             self.report.files_seen += 1
+            previous = stored.get(source.path)
+            refresh = self.refresh or previous is None
+            if not refresh and _same_document(source, previous):  # not extracted again
+                kept.add(source.path)
+                self._unchanged(source, previous)
+                continue
             loaded = load(source, max_file_bytes=self.max_file_bytes)
             if isinstance(loaded, Skipped):
                 skipped.append(loaded)
                 self._note_content_skip(loaded)
                 continue
             kept.add(source.path)
-            previous = stored.get(source.path)
-            unchanged = previous is not None and previous.content_hash == loaded.content_hash
-            if unchanged and not self.refresh:
-                self.report.files_unchanged += 1
-                if previous.mtime_ns != source.mtime_ns:
-                    self.store.touch(previous.id, source.mtime_ns)
+            if not refresh and previous.content_hash == loaded.content_hash:
+                self._unchanged(source, previous)
                 continue
             yield loaded
+
+    def _unchanged(self, source: SourceFile, previous: StoredDocument) -> None:
+        self.report.files_unchanged += 1
+        if previous.mtime_ns != source.mtime_ns:
+            self.store.touch(previous.id, source.mtime_ns)
 
     def documents(self, files: Iterable[LoadedFile]) -> Iterator[PendingDocument]:
         """The new or changed ``files``, chunked, in order (what a flush writes)."""
         for loaded in files:
-            chunks = self.chunk(loaded.text, loaded.source.path, loaded.language)
+            count = self._encoder().count_tokens
+            chunks = chunk_file(loaded, self.chunk_tokens, count, self.context_header)
             yield pending_document(loaded, chunks)
 
     def chunk(self, text: str, path: str, language: str) -> list[Chunk]:
@@ -321,6 +330,17 @@ def _scope(root: Root, changed: Collection[str]) -> frozenset[str] | None:
     if root.only is not None:  # one file: it is in the change set or not
         return None if any(covered_by(root.only, {path}) for path in paths) else frozenset()
     return frozenset(paths)
+
+
+def _same_document(source: SourceFile, previous: StoredDocument) -> bool:
+    """Whether ``source`` is a document (PDF, DOCX, PPTX, notebook) whose bytes are those
+    indexed: then it is not extracted again (extraction, not reading, is what costs)."""
+    if document_format(source.path) is None or source.size != previous.size:
+        return False
+    try:
+        return bytes_hash(source.abs_path.read_bytes()) == previous.content_hash
+    except OSError:
+        return False  # let load() say why
 
 
 def pending_document(loaded: LoadedFile, chunks: list[Chunk]) -> PendingDocument:

@@ -45,5 +45,7 @@ class LangChainRetriever(BaseRetriever):
 
 def _document(hit: Hit) -> Document:
     metadata = {name: value for name, value in hit.to_dict().items() if name != "text"}
-    metadata["citation"] = citation(hit.path, hit.start_line, hit.end_line)
+    metadata["citation"] = citation(
+        hit.path, hit.start_line, hit.end_line, hit.unit, hit.start_unit, hit.end_unit
+    )
     return Document(page_content=hit.text, metadata=metadata, id=hit.chunk_id)

@@ -62,7 +62,9 @@ class LlamaIndexRetriever(BaseRetriever):
 
 def _node(hit: Hit) -> TextNode:
     metadata = {name: value for name, value in hit.to_dict().items() if name != "text"}
-    metadata["citation"] = citation(hit.path, hit.start_line, hit.end_line)
+    metadata["citation"] = citation(
+        hit.path, hit.start_line, hit.end_line, hit.unit, hit.start_unit, hit.end_unit
+    )
     return TextNode(
         id_=hit.chunk_id,
         text=hit.text,

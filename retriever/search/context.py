@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from indexers.documents import cite
+
 #: Counts tokens of plain text (no special tokens): the caller's prompt tokenizer.
 TextCounter = Callable[[str], int]
 
@@ -27,6 +29,9 @@ class RankedChunk:
     language: str
     symbol: str | None
     heading: str | None
+    unit: str | None = None
+    start_unit: int | None = None
+    end_unit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,10 @@ class Passage:
     headings: list[str]
     citation: str
     tokens: int
+    #: For documents: ``page``, ``slide`` or ``cell`` and the range the passage covers.
+    unit: str | None = None
+    start_unit: int | None = None
+    end_unit: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,7 +116,18 @@ def assemble(chunks: Sequence[RankedChunk], token_budget: int, count: TextCounte
     return Context(passages, "\n".join(blocks), used, token_budget)
 
 
-def citation(path: str, start_line: int, end_line: int) -> str:
+def citation(
+    path: str,
+    start_line: int,
+    end_line: int,
+    unit: str | None = None,
+    start_unit: int | None = None,
+    end_unit: int | None = None,
+) -> str:
+    """``path:start-end``; for a PDF, a deck or a notebook the place a person looks instead:
+    ``manual.pdf p.12–13``, ``deck.pptx slide 4``, ``analysis.ipynb cells 3–5``."""
+    if unit is not None and start_unit is not None:
+        return cite(path, unit, start_unit, end_unit)
     return f"{path}:{start_line}-{end_line}"
 
 
@@ -116,6 +136,8 @@ def _passage(
 ) -> Passage:
     first = group[0]
     last_line = end_line or group[-1].end_line
+    # A trimmed passage ends in the last chunk it still reaches.
+    last = next((c for c in reversed(group) if c.start_line <= last_line), first)
     draft = Passage(
         path=first.path,
         start_line=first.start_line,
@@ -125,8 +147,13 @@ def _passage(
         language=first.language,
         symbols=_distinct(chunk.symbol for chunk in group),
         headings=_distinct(chunk.heading for chunk in group),
-        citation=citation(first.path, first.start_line, last_line),
+        citation=citation(
+            first.path, first.start_line, last_line, first.unit, first.start_unit, last.end_unit
+        ),
         tokens=0,
+        unit=first.unit,
+        start_unit=first.start_unit,
+        end_unit=last.end_unit,
     )
     return replace(draft, tokens=count(_block(draft, number)))
 

@@ -60,6 +60,12 @@ class ChunkRow(Base):
     heading: Mapped[str | None]
     start_line: Mapped[int]
     end_line: Mapped[int]
+    #: Documents (PDF, slides, notebooks): ``page``, ``slide`` or ``cell``, and the first and
+    #: last one the chunk covers; NULL for text files. Added after the first schema: an older
+    #: SQLite index gains the columns on open, PostgreSQL by migration 0002.
+    unit: Mapped[str | None]
+    start_unit: Mapped[int | None]
+    end_unit: Mapped[int | None]
     start_byte: Mapped[int]
     end_byte: Mapped[int]
     token_count: Mapped[int]

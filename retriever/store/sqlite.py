@@ -3,9 +3,11 @@ file lock), the lexical table in FTS5, and the rows of the FAISS generations."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Select, create_engine, delete, event, func, select
 from sqlalchemy import text as sql
@@ -13,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from retriever.errors import CorruptIndexError, StorageError
+from retriever.errors import CorruptIndexError, IndexNotFoundError, StorageError
 from retriever.store import fulltext
 from retriever.store.lexical import match_expression
 from retriever.store.metadata import SQLStore
@@ -24,17 +26,33 @@ from retriever.types import Filters
 class SQLiteStore(SQLStore):
     terms = fulltext.fts
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """The database at ``path``; ``read_only`` opens it for reading only (``mode=ro``, and
+        ``immutable`` when no writer left a WAL behind): nothing is created or changed, so an
+        index on a read-only disk or in a directory without write permission is searchable."""
         self.path = path
-        engine = create_engine(f"sqlite:///{path}")
-        event.listen(engine, "connect", _configure_connection)
+        self.read_only = read_only
+        if path.exists() and (tables := foreign_tables(path)):
+            raise IndexNotFoundError(
+                f"{path} is a database of something else (tables {', '.join(tables[:5])}), "
+                "not a retriever index: give --index a new or empty directory"
+            )
+        if read_only:
+            engine = create_engine(f"sqlite:///{path}", creator=lambda: _read_only(path))
+            event.listen(engine, "connect", _configure_reader)
+        else:
+            engine = create_engine(f"sqlite:///{path}")
+            event.listen(engine, "connect", _configure_connection)
         event.listen(engine, "handle_error", _report_damage)
         super().__init__(engine, str(path))
         try:
-            Base.metadata.create_all(self.engine)
+            if not read_only:
+                Base.metadata.create_all(self.engine)
             with self.engine.begin() as connection:
                 connection.execute(select(func.count()).select_from(ManifestEntry))
-                if fulltext.ensure(connection):
+                if not read_only:
+                    _add_new_columns(connection)
+                if not read_only and fulltext.ensure(connection):
                     self.fill_terms(connection)
         except DatabaseError as error:
             self.engine.dispose()
@@ -129,6 +147,52 @@ def _report_damage(context: Any) -> None:
         raise damaged(database, error)
     if code in _STORAGE_CODES:
         raise StorageError(f"index database {database}: {error}") from None
+
+
+#: Columns added to the first schema (nullable, so old rows need nothing): an index made
+#: before them gains them on open. PostgreSQL gets them by migration.
+_NEW_CHUNK_COLUMNS = {"unit": "TEXT", "start_unit": "INTEGER", "end_unit": "INTEGER"}
+
+
+def _add_new_columns(connection: Connection) -> None:
+    have = {row[1] for row in connection.execute(sql("PRAGMA table_info(chunks)"))}
+    for name, kind in _NEW_CHUNK_COLUMNS.items():
+        if name not in have:
+            connection.execute(sql(f"ALTER TABLE chunks ADD COLUMN {name} {kind}"))
+
+
+def foreign_tables(path: Path) -> list[str] | None:
+    """The tables of the database at ``path`` when it is not an index of ours (it has tables,
+    but no manifest); None when it is ours or holds no table yet. Read without changing it (no
+    journal mode set, no table created); a file that is no database raises CorruptIndexError."""
+    try:
+        connection = _read_only(path)
+        try:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = sorted(row[0] for row in rows)
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise damaged(path, error) from None
+    if not tables or ManifestEntry.__tablename__ in tables:
+        return None
+    return tables
+
+
+def _read_only(path: Path, immutable: bool | None = None) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro``, and ``immutable=1`` (no locks, no ``-shm`` file to
+    create) when no WAL file is there, i.e. no writer has the database open."""
+    if immutable is None:
+        immutable = not Path(f"{path}-wal").exists()
+    uri = f"file:{quote(str(path))}?mode=ro{'&immutable=1' if immutable else ''}"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+
+def _configure_reader(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
 
 
 def _configure_connection(connection: Any, _record: Any) -> None:

@@ -66,6 +66,9 @@ CHUNK_FIELDS = {
     "heading": "text",
     "start_line": "int4",
     "end_line": "int4",
+    "unit": "text",
+    "start_unit": "int4",
+    "end_unit": "int4",
     "start_byte": "int4",
     "end_byte": "int4",
     "token_count": "int4",
@@ -165,28 +168,62 @@ class PostgresStore(SQLStore):
             copy_rows(session, "chunk_terms", _TERMS_COLUMNS, ["int8", *["text"] * 4], records)
 
 
+#: A regular expression that matches nothing: SQLite's GLOB with an unclosed ``[``.
+NOTHING = "(?!)"
+
+
 def glob_pattern(glob: str) -> str:
-    """A glob (SQLite's GLOB: ``*``, ``?``, ``[...]`` with ``^`` to negate, case-sensitive) as
-    an anchored POSIX regular expression."""
+    """A glob, read as SQLite's GLOB reads it, as an anchored POSIX regular expression: ``*``
+    any run, ``?`` one character, ``[...]`` one of a set (``^`` first negates it, a ``]`` first
+    is a member, ``a-z`` a range, a reversed range only its first character; an unclosed ``[``
+    matches nothing), any other character itself (there is no escape character)."""
     out = ["^"]
     position = 0
     while position < len(glob):
         char = glob[position]
-        closing = glob.find("]", position + 2) if char == "[" else -1
         if char == "*":
             out.append(".*")
         elif char == "?":
             out.append(".")
-        elif closing != -1:
-            members = glob[position + 1 : closing]
-            negated = members.startswith("^")
-            body = re.sub(r"([\\\[\]])", r"\\\1", members[1:] if negated else members)
-            out.append(f"[{'^' if negated else ''}{body}]")
-            position = closing
+        elif char == "[":
+            found = _glob_set(glob, position + 1)
+            if found is None:
+                return NOTHING
+            regex, position = found
+            out.append(regex)
         else:
             out.append(re.escape(char))
         position += 1
     return "".join(out) + "$"
+
+
+def _glob_set(glob: str, position: int) -> tuple[str, int] | None:
+    """The set opened just before ``position``, as a bracket expression, and where its ``]``
+    is; None where it never closes. Follows SQLite's ``patternCompare``."""
+    negated = glob.startswith("^", position)
+    position += negated
+    members: list[str] = []
+    if glob.startswith("]", position):
+        members.append("\\]")
+        position += 1
+    prior = None  # the last single member, which a "-" may turn into a range's start
+    while position < len(glob) and glob[position] != "]":
+        char, following = glob[position], glob[position + 1 : position + 2]
+        if char == "-" and prior is not None and following not in ("", "]"):
+            if prior <= following:  # SQLite: a reversed range matches nothing more
+                members.append(f"{_member(prior)}-{_member(following)}")
+            prior, position = None, position + 2
+            continue
+        members.append(_member(char))
+        prior, position = char, position + 1
+    if position >= len(glob):
+        return None
+    # Never empty: a "]" right after "[" or "[^" is a member, and so is a range's first end.
+    return f"[{'^' if negated else ''}{''.join(members)}]", position
+
+
+def _member(char: str) -> str:
+    return "\\" + char if char in "\\[]^-" else char
 
 
 def _float32(vector: np.ndarray) -> np.ndarray:
