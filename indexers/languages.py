@@ -152,9 +152,14 @@ INTERPRETERS: dict[str, str] = {
     "pwsh": "powershell",
 }
 
-#: Every language a file can be given (``text`` for the rest): what a language filter may name.
+#: The languages of documents' extracted parts (notebook cells take their kernel's language).
+DOCUMENT_LANGUAGES: frozenset[str] = frozenset({"pdf", "docx", "pptx"})
+
+#: Every language a file or a document's part can be given (``text`` for the rest): what a
+#: language filter may name.
 KNOWN_LANGUAGES: frozenset[str] = frozenset(
-    {*EXTENSIONS.values(), *FILENAMES.values(), *INTERPRETERS.values(), "text"}
+    {*EXTENSIONS.values(), *FILENAMES.values(), *INTERPRETERS.values(), *DOCUMENT_LANGUAGES}
+    | {"text"}
 )
 
 
