@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
@@ -24,6 +25,9 @@ from retriever import watch_in_thread as run_in_thread
 
 #: The web search page and its assets, served at ``/``.
 STATIC = Path(__file__).parent / "static"
+
+#: Where Swagger UI's and ReDoc's scripts and styles are served.
+DOCS_ASSETS = "/docs-assets"
 
 DESCRIPTION = """\
 Search an index of documents and source code: ranked, cited passages for LLM applications.
@@ -62,7 +66,15 @@ def create_app(
             watcher.stop.set()  # it stops at the next file; committed work stays
             thread.join(timeout=30)
 
-    app = FastAPI(title="retriever", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # /docs (Swagger UI) and /redoc with their assets served from the fastapi-offline package,
+    # not a CDN: the documentation works on a machine without a network.
+    app = FastAPIOffline(
+        title="retriever",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        static_url=DOCS_ASSETS,
+    )
     app.state.retriever = retriever
     app.state.keys = Keys.of(settings.api_read_keys, settings.api_admin_keys)
     app.state.warmup = warmup

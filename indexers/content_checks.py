@@ -18,6 +18,9 @@ from indexers.skip_rules import (
     MINIFIED_HEAD_LINES,
     MINIFIED_LONG_LINE,
     MINIFIED_MIN_CHARS,
+    MINIFIED_SAMPLE_CHARS,
+    PROSE_LANGUAGES,
+    PROSE_RULES,
     READ_ATTEMPTS,
 )
 
@@ -42,9 +45,9 @@ def read_unchanged(handle: BinaryIO, limit: int) -> bytes | None:
     return None
 
 
-def content_reason(text: str) -> tuple[str, str] | None:
+def content_reason(text: str, language: str = "text") -> tuple[str, str] | None:
     """The skip reason the decoded text gives (binary, empty, minified, generated), with its
-    detail."""
+    detail; ``language`` (of the file's name) picks how minified code is told from prose."""
     sample = text[:CONTROL_SAMPLE_CHARS]
     controls = len(_CONTROL.findall(sample))
     if controls >= CONTROL_MIN_COUNT and controls > CONTROL_MAX_SHARE * len(sample):
@@ -52,8 +55,8 @@ def content_reason(text: str) -> tuple[str, str] | None:
         return "binary", f"{share} control characters in the first {len(sample):,} characters"
     if not text.strip():
         return "empty", ""
-    if _looks_minified(text):
-        return "minified", "very long lines"
+    if _looks_minified(text, "prose" if language in PROSE_LANGUAGES else "code"):
+        return "minified", "very long lines that do not read as prose"
     head = "\n".join(text.split("\n", GENERATED_HEAD_LINES)[:GENERATED_HEAD_LINES]).lower()
     marker = next((marker for marker in GENERATED_MARKERS if marker in head), None)
     if marker is not None:
@@ -61,11 +64,42 @@ def content_reason(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _looks_minified(text: str) -> bool:
+def _looks_minified(text: str, kind: str) -> bool:
     if len(text) <= MINIFIED_MIN_CHARS:
         return False
-    newlines = text.count("\n")
-    if len(text) / (newlines + 1) > MINIFIED_AVG_LINE:
+    lines = text.split("\n")
+    if len(text) / len(lines) > MINIFIED_AVG_LINE:
+        long_lines = [line for line in lines if len(line) > MINIFIED_AVG_LINE]
+    else:
+        head = lines[:MINIFIED_HEAD_LINES]
+        if len(lines) > MINIFIED_FEW_NEWLINES + 1:
+            return False
+        long_lines = [line for line in head if len(line) > MINIFIED_LONG_LINE]
+    sample = "\n".join(long_lines)[:MINIFIED_SAMPLE_CHARS]
+    return bool(sample) and not _reads_as_prose(sample, kind)
+
+
+#: A token that is a word: opening punctuation, letters or digits (joined by apostrophes,
+#: hyphens, or the dots, commas, slashes and colons of numbers and abbreviations), closing
+#: punctuation.
+_WORD = re.compile(r"[\"'“‘«¿¡(\[*_#-]*[^\W_]+(?:[-'’.,/:][^\W_]+)*[\"'”’».,;:!?)\]*_…%-]*")
+_CODE_PUNCTUATION = re.compile(r"[{}\[\]=;<>|&$\\]")
+
+
+def _reads_as_prose(sample: str, kind: str) -> bool:
+    """Whether long lines read as sentences rather than minified code (see ``ProseRule``)."""
+    rule = PROSE_RULES[kind]
+    tokens = sample.split()
+    visible = sum(len(token) for token in tokens)
+    if not visible:
         return True
-    head = text.split("\n", MINIFIED_HEAD_LINES)[:MINIFIED_HEAD_LINES]
-    return newlines <= MINIFIED_FEW_NEWLINES and any(len(ln) > MINIFIED_LONG_LINE for ln in head)
+    script = sum(1 for char in sample if char.isalpha() and ord(char) > 0x2FF)
+    if script / visible > rule.min_script_share:
+        return True
+    words = sum(1 for token in tokens if _WORD.fullmatch(token))
+    code = len(_CODE_PUNCTUATION.findall(sample))
+    return (
+        words / len(tokens) >= rule.min_word_share
+        and visible / len(tokens) <= rule.max_token_chars
+        and code / visible <= rule.max_code_share
+    )

@@ -438,10 +438,10 @@ def load(source: SourceFile, *, max_file_bytes: int = 1 << 20) -> LoadedFile | S
     if looks_binary(data):
         return _skipped(source, "binary", "NUL byte near the start")
     text, encoding = decode(data)
-    verdict = content_reason(text)
+    language = detect_language(source.path, text.partition("\n")[0])
+    verdict = content_reason(text, language)
     if verdict is not None:
         return _skipped(source, *verdict)
-    language = detect_language(source.path, text.partition("\n")[0])
     return LoadedFile(source, text, encoding, language, bytes_hash(data))
 
 

@@ -152,6 +152,16 @@ INTERPRETERS: dict[str, str] = {
     "pwsh": "powershell",
 }
 
+#: The languages of documents' extracted parts (notebook cells take their kernel's language).
+DOCUMENT_LANGUAGES: frozenset[str] = frozenset({"pdf", "docx", "pptx"})
+
+#: Every language a file or a document's part can be given (``text`` for the rest): what a
+#: language filter may name.
+KNOWN_LANGUAGES: frozenset[str] = frozenset(
+    {*EXTENSIONS.values(), *FILENAMES.values(), *INTERPRETERS.values(), *DOCUMENT_LANGUAGES}
+    | {"text"}
+)
+
 
 def detect_language(path: str, first_line: str = "") -> str:
     """Language of ``path``; ``first_line`` resolves extension-less scripts. Unknown: ``text``."""

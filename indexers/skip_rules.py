@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from dataclasses import dataclass
 
 from indexers.documents.parts import DOCUMENT_SKIP_REASONS
 
@@ -21,6 +22,9 @@ SKIP_REASONS: dict[str, str] = {
     "unreadable": "could not be listed, read or named (permissions, dangling link, special file)",
     **DOCUMENT_SKIP_REASONS,
 }
+
+#: The reasons a file is skipped for what it holds (found once it is read), which a run names.
+CONTENT_REASONS: frozenset[str] = frozenset({"binary", "minified", "generated", "empty"})
 
 #: Directory names never entered (matched on any entry, so a submodule's ``.git`` file goes too).
 ALWAYS_SKIPPED: frozenset[str] = frozenset(
@@ -178,14 +182,43 @@ BINARY_EXTENSIONS: frozenset[str] = frozenset(
     }
 )
 
-#: Content checks in ``load``: minified when longer than MINIFIED_MIN_CHARS and either the
-#: average line is over MINIFIED_AVG_LINE, or one of the first MINIFIED_HEAD_LINES lines is
-#: over MINIFIED_LONG_LINE while the file has at most MINIFIED_FEW_NEWLINES newlines.
+#: Content checks in ``load``: a file longer than MINIFIED_MIN_CHARS has the shape of a minified
+#: one when its average line is over MINIFIED_AVG_LINE, or one of the first MINIFIED_HEAD_LINES
+#: lines is over MINIFIED_LONG_LINE while the file has at most MINIFIED_FEW_NEWLINES newlines.
+#: Shape alone is not enough (prose is often written one paragraph per line): the long lines
+#: (their first MINIFIED_SAMPLE_CHARS characters) must also not read as prose.
 MINIFIED_MIN_CHARS = 1024
 MINIFIED_AVG_LINE = 300
 MINIFIED_LONG_LINE = 5000
 MINIFIED_HEAD_LINES = 5
 MINIFIED_FEW_NEWLINES = 50
+MINIFIED_SAMPLE_CHARS = 8192
+
+#: Languages whose files are prose (or markup around prose); every other language is code.
+PROSE_LANGUAGES: frozenset[str] = frozenset({"markdown", "rst", "text", "html", "xml"})
+
+
+@dataclass(frozen=True)
+class ProseRule:
+    """When long lines read as prose: at least ``min_word_share`` of their whitespace-separated
+    tokens are words (letters or numbers, with the punctuation of sentences around them),
+    tokens average at most ``max_token_chars`` characters, and at most ``max_code_share`` of
+    their characters are code punctuation (``{}[]=;<>|&$\\``). Minified code has few spaces,
+    long tokens and much punctuation; text in scripts written without spaces (Chinese,
+    Japanese, Thai) counts as prose when over ``min_script_share`` of it is letters beyond
+    Latin."""
+
+    min_word_share: float
+    max_token_chars: float
+    max_code_share: float
+    min_script_share: float = 0.5
+
+
+#: Kind of file ("prose" or "code") -> its rule: prose files get the benefit of the doubt.
+PROSE_RULES: dict[str, ProseRule] = {
+    "prose": ProseRule(min_word_share=0.5, max_token_chars=14, max_code_share=0.05),
+    "code": ProseRule(min_word_share=0.7, max_token_chars=12, max_code_share=0.02),
+}
 
 #: Text whose first CONTROL_SAMPLE_CHARS characters hold at least CONTROL_MIN_COUNT control
 #: characters, and more than CONTROL_MAX_SHARE of them, is binary: random bytes without a NUL

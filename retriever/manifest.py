@@ -146,11 +146,19 @@ def check_settings(manifest: dict[str, Any], settings: Settings, where: str) -> 
 
 
 def check_chunker(manifest: dict[str, Any], where: str) -> None:
-    if manifest.get("model") and manifest.get("chunker_version") != CHUNKER_VERSION:
+    """An index chunked by a newer version than this one cannot be written to (an older one
+    is re-chunked: see :func:`prepare_for_indexing`)."""
+    recorded = manifest.get("chunker_version")
+    if manifest.get("model") and isinstance(recorded, int) and recorded > CHUNKER_VERSION:
         raise ModelMismatchError(
-            f"index {where} was chunked by chunker version {manifest.get('chunker_version')}; "
-            "this version chunks differently: re-create the index"
+            f"index {where} was chunked by chunker version {recorded}, newer than this "
+            f"version's {CHUNKER_VERSION}: upgrade retriever, or re-create the index"
         )
+
+
+def _rechunk(manifest: dict[str, Any]) -> bool:
+    """Whether the index was chunked by an older chunker than this one."""
+    return bool(manifest.get("model")) and manifest.get("chunker_version") != CHUNKER_VERSION
 
 
 def check_fingerprint(recorded: ModelFingerprint, loaded: ModelFingerprint) -> None:
@@ -178,10 +186,16 @@ def prepare_for_indexing(
     if recorded is None:
         loaded = encoder()
         store.set_manifest(new_manifest(loaded.fingerprint, settings, loaded.precision))
-    elif recorded != embedding:
-        # Recorded with the roots still to re-embed (uploaded texts keep their vectors), so
-        # an interrupted re-embedding resumes on the next run.
-        store.set_manifest({"embedding": embedding, "reembed": manifest.get("roots", [])})
+    elif recorded != embedding or _rechunk(manifest):
+        # Recorded with the roots still to re-chunk and re-embed (uploaded texts keep their
+        # chunks and vectors), so an interrupted run resumes on the next one. Chunks whose
+        # text did not change keep their vectors (the cache).
+        pending = list(
+            dict.fromkeys([*(manifest.get("reembed") or []), *manifest.get("roots", [])])
+        )
+        store.set_manifest(
+            {"embedding": embedding, "chunker_version": CHUNKER_VERSION, "reembed": pending}
+        )
     # The vectors are published with the compression the manifest records.
     compression = vector_compression(manifest, settings)
     if manifest.get("vector_compression") != compression:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, overload
 
+from indexers.languages import KNOWN_LANGUAGES
 from retriever.errors import InvalidQueryError
 
 #: How a search finds candidates: dense and lexical fused, or one of them alone.
@@ -17,8 +18,11 @@ Verify = bool | Literal["drop", "flag"]
 MAX_HITS = 1000
 #: The longest query, in characters.
 MAX_QUERY_CHARS = 8192
-#: Called with (files done, files total, current path) as indexing goes.
-Progress = Callable[[int, int, str], None]
+#: Called with (files done, files total, current path) as indexing goes; a callback that takes
+#: a fourth argument also gets the run's ``IndexReport`` so far (chunks and tokens encoded).
+Progress = Callable[[int, int, str], None] | Callable[[int, int, str, "IndexReport"], None]
+#: The most files an index report names as skipped for their content.
+MAX_REPORTED_SKIPS = 100
 #: The root recorded for text uploaded directly (no file on disk behind it).
 VIRTUAL_ROOT = "virtual:"
 
@@ -128,7 +132,7 @@ class Filters:
             )
         return cls(
             path_glob=_glob(value.get("path_glob"), "path_glob"),
-            language=_strings(value.get("language"), "language"),
+            language=check_languages(_strings(value.get("language"), "language")),
             kind=_strings(value.get("kind"), "kind"),
             symbol=_glob(value.get("symbol"), "symbol"),
             label=_strings(value.get("label"), "label"),
@@ -158,7 +162,32 @@ def _checked(value: str, name: str) -> str:
 def _glob(value: Any, name: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidQueryError(f"filter {name!r} must be a string")
-    return _checked(value, name) if value else None
+    if not value:
+        return None
+    _checked(value, name)
+    position = value.find("[")
+    while position != -1:
+        # SQLite's GLOB: a class ends at the first ']' after its first member (after any '^').
+        first = position + (2 if value[position + 1 : position + 2] == "^" else 1)
+        closing = value.find("]", first + 1)
+        if closing == -1:
+            raise InvalidQueryError(
+                f"invalid glob {value!r} for {name}: unclosed '[' (a class such as [a-z] needs "
+                "its ']'; write [[] for a literal '[')"
+            )
+        position = value.find("[", closing + 1)
+    return value
+
+
+def check_languages(languages: tuple[str, ...]) -> tuple[str, ...]:
+    """``languages`` if every one is a language files are given, else a clear error."""
+    for language in languages:
+        if language not in KNOWN_LANGUAGES:
+            raise InvalidQueryError(
+                f"unknown language {language!r}; known languages: "
+                f"{', '.join(sorted(KNOWN_LANGUAGES))}"
+            )
+    return languages
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:
@@ -186,6 +215,9 @@ class IndexReport:
     tokens_encoded: int = 0
     seconds: float = 0.0
     chunks_labelled: int = 0
+    #: The files this run read and skipped for their content (minified, generated, binary,
+    #: empty): ``path``, ``reason`` and ``detail`` each, at most ``MAX_REPORTED_SKIPS``.
+    skipped_for_content: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -174,6 +174,9 @@ def test_context_returns_cited_passages_within_budget(client, retriever: Retriev
         ({"query": "x" * 9000}, "query"),
         ({"k": 3}, "query"),
         ({"query": "   "}, "empty"),
+        ({"query": "retry", "filters": {"language": "klingon"}}, "languages: ada, arduino, bash,"),
+        ({"query": "retry", "filters": {"path_glob": "["}}, "unclosed '['"),
+        ({"query": "retry", "filters": {"symbol": "Up[loader"}}, "unclosed '['"),
     ],
 )
 def test_bad_search_requests_are_422(client, body: dict, where: str) -> None:

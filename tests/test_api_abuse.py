@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from api.app import create_app
+from indexers.languages import KNOWN_LANGUAGES
 from kill_loop import write_corpus
 from retriever import Retriever
 
@@ -123,12 +124,13 @@ names = st.lists(
     min_size=1,
     max_size=3,
 )
+known = st.sampled_from(sorted(KNOWN_LANGUAGES))
 filters = st.fixed_dictionaries(
     {},
     optional={
         "path_glob": values,
         "symbol": values,
-        "language": st.one_of(values, names),
+        "language": st.one_of(values, names, known, st.lists(known, max_size=3)),
         "kind": st.one_of(values, names),
     },
 )
@@ -140,6 +142,12 @@ def test_fuzzed_filters_are_bound_and_match_a_python_reference(client, chunks, c
     response = client.post(
         "/v1/search", json={"query": "retry upload", "k": 100, "mode": "dense", "filters": chosen}
     )
+    language = chosen.get("language")
+    wanted = [language] if isinstance(language, str) else language or []
+    if any(name not in KNOWN_LANGUAGES for name in wanted):  # a filter that names no language
+        assert response.status_code == 422, response.text
+        assert "unknown language" in response.json()["error"]["message"]
+        return
     assert response.status_code == 200, response.text
     assert {hit["chunk_id"] for hit in response.json()["hits"]} == reference(chunks, chosen)
 

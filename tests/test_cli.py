@@ -130,3 +130,56 @@ def test_a_corrupt_index_is_one_clear_line(tmp_path: Path, content: bytes) -> No
         assert result.exit_code == 1
         assert "is damaged" in result.stderr and "Traceback" not in result.output
     assert (index_dir / "index.sqlite3").read_bytes() == content  # nothing overwritten
+
+
+def test_a_run_names_the_files_it_skipped_for_their_content(tmp_path: Path) -> None:
+    """Prose written one paragraph per line is indexed; what is skipped for its content (here
+    a minified script) is named in the run's summary, not only in `status`."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentence = "Each paragraph of this guide sits on one line of its own, as editors wrap it. "
+    (corpus / "guide.md").write_text(
+        "# Guide\n\n" + "\n\n".join(sentence * 10 for _ in range(8)) + "\n", encoding="utf-8"
+    )
+    (corpus / "bundle.js").write_text("var a=1;" * 400, encoding="utf-8")
+    result = run("index", str(corpus), "--index", str(tmp_path / "index"), "--model", "minilm")
+    assert result.exit_code == 0, result.output
+    summary = result.stderr
+    assert "1 indexed" in summary
+    assert "bundle.js" in summary and "minified" in summary
+    assert "guide.md" not in summary
+
+
+def test_a_failed_first_run_leaves_no_index_behind(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# A\n\nSome text.\n", encoding="utf-8")
+    index_dir = tmp_path / "nested" / "index"
+    result = run("index", str(corpus), "--index", str(index_dir), "--model", "nosuch/model")
+    assert result.exit_code == 1 and "nosuch/model" in result.stderr
+    assert not index_dir.exists() and not index_dir.parent.exists()
+
+
+def test_an_index_path_that_is_a_file_is_named_as_such(tmp_path: Path) -> None:
+    some_file = tmp_path / "notes.txt"
+    some_file.write_text("not an index\n", encoding="utf-8")
+    for command in (["search", "anything"], ["status"]):
+        result = run(*command, "--index", str(some_file))
+        assert result.exit_code == 1
+        assert "is a file, not an index directory" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--language", "klingon"], "'klingon'; known languages: ada, arduino, bash,"),
+        (["--language", "python", "--language", "Klingon"], "unknown language 'Klingon'"),
+        (["--path-glob", "["], "invalid glob '[' for path_glob: unclosed '['"),
+        (["--path", "src/[a-z"], "invalid glob 'src/[a-z' for path_glob"),
+        (["--symbol", "A[^]"], "invalid glob 'A[^]' for symbol"),
+    ],
+)
+def test_filters_that_can_match_nothing_are_errors(sample_index: Path, args, message) -> None:
+    result = run("search", "retry", "--index", str(sample_index), *args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and "no results" not in result.output

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 
 from api import routes, schemas
 from api.mcp import create_mcp_server
-from retriever import MAX_HITS, Filters, Retriever
+from retriever import MAX_HITS, Filters, InvalidQueryError, Retriever
 from retriever.cli import app
 
 FILTERS = {field.name for field in fields(Filters)}
@@ -74,6 +74,7 @@ SURFACE_ONLY = {
     "full",
     "flag_stale",  # the CLI's `--flag-stale`: verify="flag"
     "mlm_model",
+    "rerank_model",  # the CLI's `--rerank-model`: the setting, for one command
     "model",
     "input",
     "encoding_format",
@@ -218,3 +219,11 @@ def test_one_limit_on_hits() -> None:
     for tool in tools:
         if tool.name in ("search", "get_context"):
             assert f"1-{MAX_HITS}" in tool.input_schema["properties"]["k"]["description"]
+
+
+def test_a_language_filter_takes_every_language_a_chunk_can_have() -> None:
+    """Files by name or shebang, and documents' parts (PDF pages, Word, PowerPoint slides)."""
+    languages = ["python", "text", "markdown", "make", "pdf", "docx", "pptx"]
+    assert Filters.parse({"language": languages}).language == tuple(languages)
+    with pytest.raises(InvalidQueryError, match="unknown language 'klingon'"):
+        Filters.parse({"language": "klingon"})

@@ -493,3 +493,58 @@ def test_discovering_some_paths_finds_what_the_full_walk_finds_there(tmp_path: P
         (type(i).__name__, i.path, getattr(i, "reason", None)) for i in discover_paths(root, [""])
     }
     assert everything == full
+
+
+_SENTENCES = (
+    "The indexer walks every root in sorted order and honours the ignore files it finds.",
+    "When a file changes while it is read, the reader tries again before it gives up.",
+    "Chunks follow the structure of the text, so a heading keeps its paragraphs together!",
+    "Is a paragraph written on one line still prose? Of course it is, whatever its length.",
+    "Numbers such as 8,192 tokens or 3.5 seconds appear in prose (and in parentheses) too.",
+)
+
+
+def _paragraph(n: int) -> str:
+    """One paragraph of about 800 characters, on one line."""
+    words: list[str] = []
+    i = n
+    while len(" ".join(words)) < 800:
+        words.append(_SENTENCES[i % len(_SENTENCES)])
+        i += 1
+    return " ".join(words)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("notes.md", "# Notes\n\n" + "\n\n".join(_paragraph(i) for i in range(12)) + "\n"),
+        ("notes.txt", "\n".join(_paragraph(i) for i in range(12)) + "\n"),
+        ("essay.rst", "Essay\n=====\n\n" + "\n\n".join(_paragraph(i) for i in range(8))),
+        (
+            "wiki.md",
+            "\n".join("数据检索引擎把文档切分成片段，再编码为向量。" * 40 for _ in range(6)),
+        ),
+        ("story.html", "<p>" + "</p>\n<p>".join(_paragraph(i) for i in range(6)) + "</p>"),
+        (
+            "doc.py",
+            '"""' + _paragraph(1) + '"""\n' * 3 + "\n".join(f"# {_paragraph(i)}" for i in range(5)),
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) and len(value) < 20 else "",
+)
+def test_prose_with_long_lines_is_never_minified(tmp_path: Path, name: str, text: str) -> None:
+    assert isinstance(load_bytes(tmp_path, name, text.encode()), LoadedFile)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("site.css", b"a{color:red;margin:0 auto}b>i{padding:0}" * 60),
+        ("data.json", b'{"id":1,"tags":["a","b"],"ok":true},' * 120),
+        ("app.mjs", b"function f(a,b){return a+b}" + b"var q=f(1,2),r=[q,q];" * 200),
+        ("blob.txt", b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0123456789+/" * 60),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_minified_code_of_any_kind_is_still_skipped(tmp_path: Path, name: str, data: bytes) -> None:
+    assert reason(load_bytes(tmp_path, name, data)) == "minified"

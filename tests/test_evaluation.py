@@ -152,3 +152,39 @@ def test_eval_runs_on_the_small_slices(tmp_path: Path, tiny_modernbert: Path, na
     for r in results:
         assert all(0.0 <= value <= 1.0 for value in r["metrics"].values())
         assert r["metrics"]["recall@1"] <= r["metrics"]["recall@10"] <= r["metrics"]["recall@100"]
+
+
+def test_eval_command_keeps_the_dataset_clean_and_its_table_whole(
+    tmp_path: Path, tiny_modernbert: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --index the index goes to the user's cache (and the run says where), not into
+    the dataset; the table is printed whole however narrow the output; the help keeps its
+    brackets."""
+    from typer.testing import CliRunner
+
+    from retriever.cli import app
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    dataset = tmp_path / "set"
+    (dataset / "corpus").mkdir(parents=True)
+    (dataset / "corpus" / "a.py").write_text("def parse_header(line):\n    return line\n")
+    (dataset / "queries.jsonl").write_text(
+        json.dumps({"id": "q", "query": "parse_header", "relevant": [{"path": "a.py"}]}) + "\n"
+    )
+    before = sorted(p.relative_to(dataset) for p in dataset.rglob("*"))
+    arguments = ["eval", str(dataset), "--model", str(tiny_modernbert)]
+    result = CliRunner().invoke(app, [*arguments, "--compare", "dense,lexical,hybrid"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.relative_to(dataset) for p in dataset.rglob("*")) == before
+    cached = [p.parent for p in (tmp_path / "cache").rglob("index.sqlite3")]
+    assert len(cached) == 1 and str(cached[0]) in " ".join(result.stderr.split())
+    for header in ("ndcg@10", "mrr@10", "recall@100", "p95 ms", "lexical", "hybrid"):
+        assert header in result.stdout
+    assert "…" not in result.stdout
+
+    again = CliRunner().invoke(app, [*arguments, "--json"])  # the cached index is reused
+    assert again.exit_code == 0, again.output
+    assert [p.parent for p in (tmp_path / "cache").rglob("index.sqlite3")] == cached
+
+    help_text = CliRunner().invoke(app, ["eval", "--help"]).stdout
+    assert "[default:" in help_text and "cache" in help_text

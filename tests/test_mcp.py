@@ -203,6 +203,8 @@ USER_ERRORS = [
     ("search", {"query": "cart", "k": 0}, "k must be between 1 and 1000"),
     ("get_context", {"query": "cart", "token_budget": 0}, "token_budget must be positive"),
     ("get_document", {"doc_id": "no-such-id"}, "no document with id 'no-such-id'"),
+    ("search", {"query": "cart", "language": "klingon"}, "unknown language 'klingon'"),
+    ("search", {"query": "cart", "path_glob": "["}, "invalid glob"),
 ]
 
 

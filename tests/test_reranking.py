@@ -70,12 +70,18 @@ def test_an_unavailable_reranker_is_one_clear_error(shop_index: Path, spec: str)
     ):
         retriever.search(QUERY, rerank=True)
     assert "\n" not in str(raised.value)
+    assert "RETRIEVER_RERANK_MODEL" in str(raised.value)
 
 
 def test_cli_search_rerank(shop_index: Path, tiny_reranker: Path, monkeypatch) -> None:
     arguments = ["search", QUERY, "--index", str(shop_index), "--rerank", "-k", "2", "--json"]
     missing = CliRunner().invoke(app, arguments)
     assert missing.exit_code == 1 and "reranker unavailable" in missing.stderr
+    # The error says how to pick another cross-encoder.
+    assert "RETRIEVER_RERANK_MODEL" in missing.stderr and "--rerank-model" in missing.stderr
+    chosen = CliRunner().invoke(app, [*arguments, "--rerank-model", str(tiny_reranker)])
+    assert chosen.exit_code == 0, chosen.output
+    assert len(json.loads(chosen.stdout)["hits"]) == 2
     monkeypatch.setenv("RETRIEVER_RERANK_MODEL", str(tiny_reranker))
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output

@@ -246,3 +246,54 @@ def test_api_key_is_asked_for_sent_and_remembered(
         expect(page.get_by_test_id("hit").first).to_be_visible()
         expect(error).to_be_hidden()
     assert console.script_errors() == []
+
+
+def test_mode_and_a_context_view_with_a_budget_and_copyable_citations(
+    browser: Any, base_url: str, retriever: Retriever
+) -> None:
+    """The search mode is chosen on the page (and kept in the URL); the context view assembles
+    cited passages within a token budget, as POST /v1/context does, and copies the whole
+    context or one citation."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = context.new_page()
+    console = Console(page)
+    page.goto(f"{base_url}/")
+    page.get_by_test_id("mode").select_option("lexical")
+    page.get_by_test_id("query").fill("retry_upload")
+    page.get_by_test_id("query").press("Enter")
+    expect(page.get_by_test_id("hit").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"&mode=lexical"))
+    lexical = retriever.search("retry_upload", k=10, mode="lexical")
+    shown = page.get_by_test_id("hit-location").all_inner_texts()
+    assert len(shown) == len(lexical)  # the lexical ranking (locations of pages, cells, lines)
+    assert all(place.startswith(hit.path) for place, hit in zip(shown, lexical, strict=True))
+
+    page.get_by_test_id("show-context").click()
+    view = page.get_by_test_id("context-view")
+    expect(view).to_be_visible()
+    expect(page).to_have_url(re.compile(r"&view=context"))
+    page.get_by_test_id("token-budget").fill("300")
+    page.get_by_test_id("token-budget").press("Enter")
+    expect(page.get_by_test_id("context-tokens")).to_contain_text("of 300 tokens")
+    expected = retriever.context("retry_upload", token_budget=300, k=10, mode="lexical")
+    citations = page.get_by_test_id("citation")
+    expect(citations).to_have_count(len(expected.passages))
+    assert citations.all_inner_texts() == [p.citation for p in expected.passages]
+    assert page.get_by_test_id("context-text").inner_text().strip() == expected.context.strip()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "web-page-context.png")
+
+    page.get_by_test_id("copy-citation").first.click()
+    expect(page.get_by_test_id("copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == expected.passages[0].citation
+    page.get_by_test_id("copy-context").click()
+    assert page.evaluate("navigator.clipboard.readText()").strip() == expected.context.strip()
+
+    page.reload()  # the view, mode and budget come back from the URL
+    expect(page.get_by_test_id("context-tokens")).to_contain_text("of 300 tokens")
+    expect(page.get_by_test_id("mode")).to_have_value("lexical")
+    assert console.script_errors() == []
+    context.close()

@@ -1,7 +1,8 @@
 "use strict";
 // The search page over the JSON API. Everything is built with DOM nodes and textContent (no
 // innerHTML), so indexed text never becomes markup. The URL hash holds the search (#q=...&k=...)
-// and, in the document view, the document and chunk shown (&doc=...&chunk=...).
+// and, in the document view, the document and chunk shown (&doc=...&chunk=...); in the context
+// view, &view=context and the token budget (&budget=...).
 
 const $ = (selector) => document.querySelector(selector);
 const form = $("form.search");
@@ -9,7 +10,11 @@ const keyInput = $("#api-key");
 const statusLine = $("[data-testid=status]");
 const resultsView = $("[data-testid=results-view]");
 const documentView = $("[data-testid=document-view]");
-const FIELDS = ["q", "k", "path", "lang", "kind"];
+const contextView = $("[data-testid=context-view]");
+const budgetInput = $("[data-testid=token-budget]");
+const FIELDS = ["q", "k", "mode", "path", "lang", "kind"];
+const DEFAULTS = { k: "10", mode: "hybrid" };
+const DEFAULT_BUDGET = "2000";
 const FILTERS = { path: "path_glob", lang: "language", kind: "kind" }; // hash name -> API name
 const KEY_STORAGE = "retriever.apiKey";
 const SNIPPET_LINES = 10;
@@ -62,6 +67,7 @@ function showError(message) {
 function show(view) {
   resultsView.hidden = view !== resultsView;
   documentView.hidden = view !== documentView;
+  contextView.hidden = view !== contextView;
 }
 
 const plural = (count, noun) => `${count.toLocaleString()} ${noun}${count === 1 ? "" : "s"}`;
@@ -163,31 +169,55 @@ function renderHit(hit, pattern, params) {
     "view document"));
 }
 
-async function search(params) {
-  const mine = ++ticket;
-  const body = { query: params.get("q"), k: Number(params.get("k")) || 10 };
+// The request body of a search (or context) from the hash: query, k, mode and filters.
+function requestOf(params) {
+  const body = { query: params.get("q"), k: Number(params.get("k")) || 10,
+    mode: params.get("mode") || DEFAULTS.mode };
   const filters = Object.fromEntries(Object.entries(FILTERS)
     .filter(([name]) => params.get(name)).map(([name, field]) => [field, params.get(name)]));
   if (Object.keys(filters).length) body.filters = filters;
-  resultsView.setAttribute("aria-busy", "true");
+  return body;
+}
+
+// The hash of the context view of a search, with its token budget.
+function contextHash(params, budget) {
+  const target = searchOf(params);
+  target.set("view", "context");
+  target.set("budget", budget || params.get("budget") || DEFAULT_BUDGET);
+  return `#${target}`;
+}
+
+// POST `body` to `path` for `view` and, if no later request was made meanwhile, draw the
+// answer there (`draw` fills the view) and show it; errors go to the message area.
+async function fetchInto(view, path, body, what, draw) {
+  const mine = ++ticket;
+  view.setAttribute("aria-busy", "true");
   try {
-    const data = await api("v1/search", body);
+    const data = await api(path, body);
     if (mine !== ticket) return;
+    draw(data);
+    renderStatus(`${what} took ${data.took_ms.toFixed(data.took_ms < 10 ? 1 : 0)} ms`);
+    showError("");
+    show(view);
+  } catch (error) {
+    if (mine === ticket) showError(error.message);
+  } finally {
+    view.removeAttribute("aria-busy");
+  }
+}
+
+function search(params) {
+  const body = requestOf(params);
+  $("[data-testid=show-context]").href = contextHash(params);
+  return fetchInto(resultsView, "v1/search", body, "search", (data) => {
     const pattern = termPattern(body.query);
     $("[data-testid=results]").replaceChildren(
       ...data.hits.map((hit) => renderHit(hit, pattern, params)));
     $("[data-testid=summary]").textContent = data.hits.length
       ? `${plural(data.hits.length, "result")} for “${body.query}”`
       : `No results for “${body.query}”. Try other words or fewer filters.`;
-    renderStatus(`search took ${data.took_ms.toFixed(data.took_ms < 10 ? 1 : 0)} ms`);
     shown = { key: searchOf(params).toString(), scrollY: 0 };
-    showError("");
-    show(resultsView);
-  } catch (error) {
-    if (mine === ticket) showError(error.message);
-  } finally {
-    resultsView.removeAttribute("aria-busy");
-  }
+  });
 }
 
 function renderChunk(chunk, current, pattern) {
@@ -224,16 +254,58 @@ async function showDocument(params) {
   }
 }
 
+async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    showError("The browser did not allow copying: select the text and copy it by hand.");
+    return;
+  }
+  const note = $("[data-testid=copied]");
+  note.hidden = false;
+  clearTimeout(copy.timer);
+  copy.timer = setTimeout(() => { note.hidden = true; }, 2000);
+}
+
+function renderCitation(passage) {
+  const names = [...passage.symbols, ...passage.headings].join(", ");
+  return el("li", { class: "citation-row" },
+    el("code", { class: "location", "data-testid": "citation" }, passage.citation),
+    names ? el("span", { class: "title", title: names }, names) : null,
+    el("span", { class: "meta" }, plural(passage.tokens, "token")),
+    el("button", { type: "button", class: "copy", "data-testid": "copy-citation",
+      "aria-label": `Copy citation ${passage.citation}`, onclick: () => copy(passage.citation) },
+    "copy"));
+}
+
+// The context view: the passages POST /v1/context assembles within the token budget, each
+// cited, as one block ready to paste into a prompt.
+function showContext(params) {
+  const body = { ...requestOf(params),
+    token_budget: Number(params.get("budget")) || Number(DEFAULT_BUDGET) };
+  $("[data-testid=show-results]").href = `#${searchOf(params)}`;
+  return fetchInto(contextView, "v1/context", body, "context", (data) => {
+    $("[data-testid=context-tokens]").textContent =
+      `${data.tokens.toLocaleString()} of ${data.token_budget.toLocaleString()} tokens · ` +
+      plural(data.passages.length, "passage");
+    $("[data-testid=citations]").replaceChildren(...data.passages.map(renderCitation));
+    $("[data-testid=context-text]").textContent = data.context;
+    $("[data-testid=copy-context]").onclick = () => copy(data.context);
+  });
+}
+
 function route() {
   const params = new URLSearchParams(location.hash.slice(1));
+  budgetInput.value = params.get("budget") || DEFAULT_BUDGET;
   for (const name of FIELDS) {
     const field = form.elements[name];
-    const value = params.get(name) ?? (name === "k" ? "10" : "");
+    const value = params.get(name) ?? DEFAULTS[name] ?? "";
     field.value = value; // the k menu refuses a value it lacks (k=7 in the URL): add it
     if (field.value !== value && field.add) field.add(new Option(value, value, true, true));
   }
   if (params.get("doc")) showDocument(params);
   else if (!params.get("q")) show(null);
+  else if (params.get("view") === "context") showContext(params);
   else if (shown?.key === searchOf(params).toString()) {
     show(resultsView);
     window.scrollTo(0, shown.scrollY);
@@ -250,6 +322,11 @@ form.addEventListener("submit", (event) => {
   const params = searchOf({ get: (name) => form.elements[name].value.trim() });
   if (`#${params}` === location.hash) search(params); // the same search again: refresh it
   else location.hash = params.toString();
+});
+
+budgetInput.addEventListener("change", () => {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (budgetInput.value && params.get("q")) location.hash = contextHash(params, budgetInput.value);
 });
 
 keyInput.addEventListener("input", () => {

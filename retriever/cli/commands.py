@@ -21,6 +21,7 @@ from retriever.cli.options import (
     JsonOption,
     MlmOption,
     ModeOption,
+    RerankModelOption,
     RerankOption,
     TopKOption,
     app,
@@ -158,6 +159,7 @@ def search(
     ] = None,
     mode: ModeOption = "hybrid",
     rerank: RerankOption = False,
+    rerank_model: RerankModelOption = None,
     index_dir: IndexOption = None,
     full: Annotated[bool, typer.Option(help="Print whole passages, not snippets.")] = False,
     verify: Annotated[
@@ -177,7 +179,8 @@ def search(
         "symbol": symbol,
         "label": label or None,
     }
-    with _user_errors(), Retriever.open(index_dir, create=False) as retriever:
+    settings = _given(rerank_model=rerank_model)
+    with _user_errors(), Retriever.open(index_dir, create=False, **settings) as retriever:
         checking = "flag" if flag_stale else verify
         hits = retriever.search(
             query, k=k, filters=filters, mode=mode, verify=checking, rerank=rerank

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
+from indexers.skip_rules import CONTENT_REASONS
 from retriever.masked_lm.tasks import Classification, ClozeResult, FillMaskResult
 from retriever.search.context import citation
 from retriever.types import Hit, IndexReport, Status
@@ -71,6 +73,14 @@ def print_report(report: IndexReport) -> None:
         f"{f', {report.chunks_labelled} labelled' if report.chunks_labelled else ''}"
         f" in {report.seconds:.1f}s"
     )
+    named = report.skipped_for_content
+    if named:
+        shown = ", ".join(f"{safe(s['path'])} ({s['reason']})" for s in named[:5])
+        more = sum(n for r, n in report.files_skipped.items() if r in CONTENT_REASONS) - 5
+        err.print(
+            f"[yellow]not indexed for their content:[/] {shown}"
+            f"{f' and {more} more' if more > 0 else ''} (`retriever status` lists them all)"
+        )
 
 
 def print_update(update: WatchUpdate) -> None:
@@ -160,7 +170,7 @@ def print_eval(results: list) -> None:
     table = Table(title=f"{results[0].queries} queries", title_justify="left")
     names = list(results[0].metrics)
     for column in ["mode", *names, "p50 ms", "p95 ms"]:
-        table.add_column(column, justify="left" if column == "mode" else "right")
+        table.add_column(column, justify="left" if column == "mode" else "right", no_wrap=True)
     for result in results:
         table.add_row(
             safe(result.mode),
@@ -168,7 +178,10 @@ def print_eval(results: list) -> None:
             f"{result.latency_ms['p50']:.0f}",
             f"{result.latency_ms['p95']:.0f}",
         )
-    out.print(table)
+    # Whole, however narrow the terminal (or 80 columns when piped): a table cut to
+    # `ndcg@…` says nothing.
+    wide = Measurement.get(out, out.options.update_width(10_000), table).maximum
+    Console(highlight=False, width=max(out.width, wide)).print(table)
     recall = results[0].vector_recall_at_10
     if recall is not None:
         out.print(f"vector index recall@10 against exact search: {recall:.3f}")

@@ -9,7 +9,14 @@ import typer
 
 from retriever.cli import display
 from retriever.cli.display import err, safe
-from retriever.cli.options import IndexOption, JsonOption, ModeOption, RerankOption, app
+from retriever.cli.options import (
+    IndexOption,
+    JsonOption,
+    ModeOption,
+    RerankModelOption,
+    RerankOption,
+    app,
+)
 from retriever.cli.support import _given, _progress, _user_errors
 from retriever.errors import RetrieverError
 from retriever.settings import Settings
@@ -52,7 +59,10 @@ def evaluate(
     dataset: Annotated[Path, typer.Argument(help="A folder with corpus/ and queries.jsonl.")],
     index_dir: Annotated[
         Path | None,
-        typer.Option("--index", help="Index of the corpus [default: DATASET/.retriever]."),
+        typer.Option(
+            "--index",
+            help="Index of the corpus \\[default: in the user cache, per dataset and model].",
+        ),
     ] = None,
     model: Annotated[str | None, typer.Option(help="Encoder for a new index.")] = None,
     mode: ModeOption = "hybrid",
@@ -62,12 +72,13 @@ def evaluate(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N queries.")] = None,
     rerank: RerankOption = False,
+    rerank_model: RerankModelOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Measure ranking quality on DATASET: nDCG@10, Recall@1/5/10/100, MRR@10, latency."""
     from retriever.engine import Retriever
+    from retriever.ops.evaluation import eval_index_location, load_queries, vector_recall_at_10
     from retriever.ops.evaluation import evaluate as run_eval
-    from retriever.ops.evaluation import load_queries, vector_recall_at_10
 
     modes = [m.strip() for m in compare.split(",")] if compare else [mode]
     with _user_errors():
@@ -75,8 +86,12 @@ def evaluate(
         if unknown:
             raise RetrieverError(f"unknown mode {unknown[0]!r}; modes: {', '.join(SEARCH_MODES)}")
         queries = load_queries(dataset)[:limit]
-        location = index_dir or dataset / ".retriever"
-        with Retriever.open(location, create=True, **_given(model=model)) as retriever:
+        location = index_dir or eval_index_location(dataset, Settings(**_given(model=model)).model)
+        if index_dir is None:
+            err.print(f"[dim]index of the corpus:[/] {safe(location)}")
+        with Retriever.open(
+            location, create=True, **_given(model=model, rerank_model=rerank_model)
+        ) as retriever:
             with _progress() as advance:
                 retriever.index([dataset / "corpus"], progress=advance)
             results = [run_eval(retriever, queries, m, rerank) for m in modes]

@@ -37,6 +37,14 @@ ModeOption = Annotated[
     SearchMode,
     typer.Option(help="hybrid (dense + lexical, fused), dense (embeddings) or lexical (BM25)."),
 ]
+RerankModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rerank-model",
+        help="The cross-encoder of --rerank: a hub id or a local directory (default: the "
+        "rerank_model setting, RETRIEVER_RERANK_MODEL).",
+    ),
+]
 RerankOption = Annotated[
     bool,
     typer.Option(

@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from retriever.cli.display import err, safe
 from retriever.errors import RetrieverError
@@ -22,6 +33,7 @@ if TYPE_CHECKING:
     from retriever.engine import Retriever
     from retriever.ingest.indexing import Progress as IndexProgress
     from retriever.masked_lm.tasks import MaskedLM
+    from retriever.types import IndexReport
 
 
 class Lazy:
@@ -77,28 +89,85 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+@contextmanager
 def _open_for_writing(
     index_dir: Path | None, paths: list[Path], settings: dict[str, Any]
-) -> Retriever:
+) -> Iterator[Retriever]:
     """Open (or create) the index for indexing ``paths``, once they are known to exist: a
-    mistyped path must not leave an empty index behind."""
+    mistyped path must not leave an empty index behind, and neither must a first run that
+    fails before it wrote anything (an unknown model, say)."""
     from retriever.engine import Retriever
     from retriever.ingest.indexing import Root
+    from retriever.store.backend import is_database_url
 
     for path in paths:
         Root.from_argument(path)
-    return Retriever.open(index_dir, create=True, **settings)
+    location = Settings(**settings, **_given(index=index_dir)).index
+    created = None if is_database_url(location) else _first_missing(Path(location))
+    retriever = Retriever.open(index_dir, create=True, **settings)
+    try:
+        yield retriever
+    except BaseException:
+        unused = created is not None and _unused(retriever)
+        retriever.close()
+        if unused:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    retriever.close()
+
+
+def _unused(retriever: Retriever) -> bool:
+    """Whether the index holds no document (a failed first run wrote nothing worth keeping)."""
+    try:
+        return not retriever.status().documents
+    except RetrieverError:
+        return False
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost directory of ``path`` that does not exist yet (None: it exists)."""
+    missing = None
+    for candidate in [path, *path.parents]:
+        if candidate.exists():
+            break
+        missing = candidate
+    return missing
+
+
+#: The estimate of the time left shows once a run has taken this long (short runs need none).
+ETA_AFTER_SECONDS = 10.0
+
+
+class _EncodedColumn(ProgressColumn):
+    """Chunks and tokens encoded so far."""
+
+    def render(self, task: Task) -> Text:
+        chunks, tokens = task.fields.get("chunks", 0), task.fields.get("tokens", 0)
+        return Text(f"{chunks:,} chunks, {tokens:,} tokens encoded" if chunks else "")
+
+
+class _EtaColumn(ProgressColumn):
+    """The time left, on long runs, from the pace of files so far."""
+
+    def render(self, task: Task) -> Text:
+        left = task.time_remaining
+        if left is None or (task.elapsed or 0.0) < ETA_AFTER_SECONDS or task.finished:
+            return Text("")
+        return Text(f"ETA {timedelta(seconds=round(left))}")
 
 
 @contextmanager
 def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
-    """A progress bar on stderr (when it is a terminal), as an indexing progress callback;
-    ``idle`` is shown between files."""
+    """A progress bar on stderr (when it is a terminal), as an indexing progress callback:
+    files done of all, chunks and tokens encoded, time taken and (on long runs) left; ``idle``
+    is shown between files."""
     bar = Progress(
         TextColumn("[progress.description]{task.description}", table_column=None),
         BarColumn(),
         MofNCompleteColumn(),
+        _EncodedColumn(),
         TimeElapsedColumn(),
+        _EtaColumn(),
         console=err,
         transient=True,
         disable=not err.is_terminal,
@@ -106,7 +175,15 @@ def _progress(idle: str = "indexing") -> Iterator[IndexProgress]:
     with bar:
         task = bar.add_task(idle, total=None)
 
-        def advance(done: int, total: int, path: str) -> None:
-            bar.update(task, completed=done, total=total, description=safe(path) if path else idle)
+        def advance(done: int, total: int, path: str, report: IndexReport | None = None) -> None:
+            encoded = (report.chunks_encoded, report.tokens_encoded) if report else (0, 0)
+            bar.update(
+                task,
+                completed=done,
+                total=total,
+                description=safe(path) if path else idle,
+                chunks=encoded[0],
+                tokens=encoded[1],
+            )
 
         yield advance

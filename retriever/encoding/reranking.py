@@ -19,6 +19,13 @@ from retriever.errors import ModelError
 BATCH_SIZE = 16
 
 
+#: How to pick another cross-encoder, said by every error of loading one.
+CHOOSE = (
+    "pick a cross-encoder (a hub id or a local directory) with the rerank_model setting: "
+    "RETRIEVER_RERANK_MODEL, or --rerank-model on the command line"
+)
+
+
 class Reranker:
     def __init__(self, spec: str, device: str = "auto") -> None:
         from sentence_transformers import CrossEncoder
@@ -29,20 +36,20 @@ class Reranker:
         transformers_logging.disable_progress_bar()
 
         if spec in {"auto", BUNDLED_MODEL, *BUNDLED_ALIASES}:
-            raise ModelError(
-                f"no reranker is bundled: set rerank_model to a cross-encoder, not {spec!r}"
-            )
+            raise ModelError(f"no reranker is bundled ({spec!r} is not a cross-encoder): {CHOOSE}")
         try:
             resolved = resolve_model(spec)
         except ModelError as error:
-            raise ModelError(f"reranker unavailable: {error}") from None
+            raise ModelError(f"reranker unavailable: {error}; {CHOOSE}") from None
         try:
             with LOADING:
                 self.model = CrossEncoder(
                     str(resolved.path), device=pick_device(device), local_files_only=True
                 )
         except Exception as error:  # not a cross-encoder, or damaged weights: one clear line
-            raise ModelError(f"cannot load reranker {resolved.name!r}: {error}") from error
+            raise ModelError(
+                f"cannot load reranker {resolved.name!r}: {error}; {CHOOSE}"
+            ) from error
         self.name = resolved.name
 
     def scores(self, query: str, texts: Sequence[str]) -> np.ndarray:

@@ -9,9 +9,11 @@ one transaction, so a failure part-way leaves every file either as before or as 
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +30,13 @@ from indexers.discovery import (
     load,
 )
 from indexers.documents import document_format
-from indexers.skip_rules import IGNORE_FILES
+from indexers.skip_rules import CONTENT_REASONS, IGNORE_FILES
 from retriever.encoding import late_chunking
 from retriever.encoding.encoder import Encoder
 from retriever.errors import RetrieverError
 from retriever.store import DocumentUpdate, PendingDocument, StoredDocument
 from retriever.store.protocols import MetadataStore, VectorWriter
-from retriever.types import IndexReport, Progress
+from retriever.types import MAX_REPORTED_SKIPS, IndexReport, Progress
 
 #: Pending new-chunk tokens that trigger an encode-and-commit, bounding memory per flush.
 FLUSH_TOKENS = 64 * 1024
@@ -97,13 +99,35 @@ class Indexer:
         self.exclude = list(exclude)
         self.discovery = {"max_file_bytes": max_file_bytes, "exclude": self.exclude}
         self.discovery["include_secret_files"] = include_secret_files
-        self.progress = progress or (lambda done, total, path: None)
+        self._progress = progress
+        self._where = (0, 0, "")
         # A late-chunked window carries its file's context already: no header on top.
         self.context_header = context_header and not late_chunking
         self.late_chunking = late_chunking
         # Re-embed unchanged files too (the embedding settings changed).
         self.refresh = refresh
         self.report = IndexReport()
+
+    def progress(self, done: int, total: int, path: str) -> None:
+        """Tell the caller's callback (a callback of four arguments gets the report so far)."""
+        self._where = (done, total, path)
+        if self._progress is None:
+            return
+        if self._progress_takes_report:
+            self._progress(done, total, path, self.report)  # type: ignore[call-arg]
+        else:
+            self._progress(done, total, path)
+
+    @cached_property
+    def _progress_takes_report(self) -> bool:
+        try:
+            parameters = inspect.signature(self._progress).parameters.values()  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+        if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+            return True
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        return sum(1 for p in parameters if p.kind in positional) >= 4
 
     def run(
         self, roots: Sequence[Root], changed: Mapping[Root, Collection[str]] | None = None
@@ -156,6 +180,11 @@ class Indexer:
         for s in skipped:
             self.report.files_skipped[s.reason] = self.report.files_skipped.get(s.reason, 0) + 1
 
+    def _note_content_skip(self, skip: Skipped) -> None:
+        named = self.report.skipped_for_content
+        if skip.reason in CONTENT_REASONS and len(named) < MAX_REPORTED_SKIPS:
+            named.append({"path": skip.path, "reason": skip.reason, "detail": skip.detail})
+
     def _changed(
         self,
         sources: Sequence[SourceFile],
@@ -177,6 +206,7 @@ class Indexer:
             loaded = load(source, max_file_bytes=self.max_file_bytes)
             if isinstance(loaded, Skipped):
                 skipped.append(loaded)
+                self._note_content_skip(loaded)
                 continue
             kept.add(source.path)
             if not refresh and previous.content_hash == loaded.content_hash:
@@ -280,6 +310,7 @@ class Indexer:
     def _count_encoded(self, chunks: Sequence[Chunk]) -> None:
         self.report.chunks_encoded += len(chunks)
         self.report.tokens_encoded += sum(c.token_count for c in chunks)
+        self.progress(*self._where)
 
     def _apply(self, added: dict[int, np.ndarray], removed: list[int]) -> None:
         self.vectors.remove(np.array(removed, dtype=np.int64))

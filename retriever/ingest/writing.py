@@ -20,7 +20,7 @@ from retriever.masked_lm.labelling import Labelling, label_chunks
 from retriever.masked_lm.tasks import MaskedLM
 from retriever.settings import Settings
 from retriever.store.protocols import Backend
-from retriever.types import VIRTUAL_ROOT, IndexReport, Progress
+from retriever.types import VIRTUAL_ROOT, IndexReport, Progress, check_languages
 
 if TYPE_CHECKING:
     from retriever.encoding.encoder import Encoder
@@ -91,6 +91,8 @@ class IndexWriter:
     def upsert_text(self, path: str, text: str, language: str | None = None) -> str:
         """Index ``text`` as the document at virtual ``path``; returns the path, cleaned."""
         path = virtual_path(path)
+        if language:
+            check_languages((language,))  # a language no filter could name is refused
         language = language or detect_language(path, text.partition("\n")[0])
         with self.lock.hold():
             indexer = self._indexer(None)

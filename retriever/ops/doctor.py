@@ -114,6 +114,7 @@ def _manifest(store: SQLStore) -> tuple[Check, int | None]:
     model = manifest.get("model")
     if not model:
         return Check("manifest", "ok", "empty index: no model recorded yet"), None
+    chunker = manifest.get("chunker_version")
     wrong = [
         f"{key} is {manifest.get(key)!r}, this version needs {wanted!r}"
         for key, wanted in (
@@ -121,6 +122,8 @@ def _manifest(store: SQLStore) -> tuple[Check, int | None]:
             ("chunker_version", CHUNKER_VERSION),
         )
         if manifest.get(key) != wanted
+        # An older chunker's index is re-chunked by the next index run: not a problem.
+        and not (key == "chunker_version" and isinstance(chunker, int) and chunker < wanted)
     ]
     dimension = model.get("dimension") if isinstance(model, dict) else None
     if not isinstance(dimension, int) or dimension < 1:
@@ -130,6 +133,14 @@ def _manifest(store: SQLStore) -> tuple[Check, int | None]:
         wrong.append(f"data_version is {manifest['data_version']!r}")
     if wrong:
         return Check("manifest", "problem", "; ".join(wrong) + " (re-create the index)"), dimension
+    if chunker != CHUNKER_VERSION or manifest.get("reembed"):
+        detail = "chunked by an older chunker" if chunker != CHUNKER_VERSION else "re-embedding"
+        return Check(
+            "manifest",
+            "warning",
+            f"{detail}: the next `retriever index` run re-chunks "
+            "its roots (unchanged texts keep their vectors)",
+        ), dimension
     return Check("manifest", "ok", f"model {model.get('model')}, {dimension}-d"), dimension
 
 

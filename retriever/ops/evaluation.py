@@ -8,8 +8,10 @@ each target counts once (relevance is binary).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import statistics
 import time
 from collections.abc import Sequence
@@ -58,6 +60,15 @@ class EvalResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def eval_index_location(dataset: Path, model: str) -> Path:
+    """Where ``retriever eval`` keeps the index of ``dataset`` built with ``model`` when it is
+    not told: the user's cache (``$XDG_CACHE_HOME``, else ``~/.cache``), one folder per
+    dataset and model, so the dataset stays as it was and a second run is incremental."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.blake2b(f"{dataset.resolve()}\0{model}".encode(), digest_size=6).hexdigest()
+    return cache / "retriever" / "eval" / f"{dataset.resolve().name or 'dataset'}-{key}"
 
 
 def load_queries(dataset: Path) -> list[LabelledQuery]:

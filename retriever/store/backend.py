@@ -35,6 +35,8 @@ def open_embedded(directory: Path, *, create: bool, read_only: bool = False) -> 
     from retriever.store.locking import FileLock
 
     database = directory / DATABASE_FILE
+    if directory.exists() and not directory.is_dir():
+        raise RetrieverError(f"index path {directory} is a file, not an index directory")
     if not database.exists():
         if not create or read_only:
             raise IndexNotFoundError(f"no index at {directory}: run `retriever index PATH` first")
