@@ -206,7 +206,7 @@ def is_non_core(path: str) -> bool:
 
 def _is_fragment(candidate: Candidate, lines: int) -> bool:
     """A heading with nothing under it, or a piece of at most ``lines`` lines (or one line of
-    text) that is not a whole small definition (one that opens with its own name)."""
+    text) that is not a whole small definition (one that names itself, after its doc comment)."""
     body = [line for line in candidate.text.splitlines() if line.strip()]
     if candidate.heading is not None and all(line.lstrip().startswith("#") for line in body):
         return True
@@ -214,7 +214,7 @@ def _is_fragment(candidate: Candidate, lines: int) -> bool:
     if not short:
         return False
     name = _dotted(candidate.symbol).rsplit(".", 1)[-1] if candidate.symbol else None
-    return not (name and body and re.search(rf"\b{re.escape(name)}\b", body[0]))
+    return not (name and any(re.search(rf"\b{re.escape(name)}\b", line) for line in body))
 
 
 def definition_match(candidate: Candidate, names: set[str], patterns: list[re.Pattern]) -> float:
