@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from retriever.errors import InvalidQueryError
@@ -147,8 +148,8 @@ class SearchPipeline:
                     found = _rows(view, fuse(rankings, limit))
                 else:
                     found = _ranked_rows(view, query, lexical, dense, limit, stage)
-                if drop:
-                    found = [row for row in found if freshness.fresh(row)]
+                if drop:  # files are re-hashed in rank order, only until enough are fresh
+                    found = list(islice(filter(freshness.fresh, found), wanted))
                 exhausted = all(len(retrieved) < depth for retrieved in rankings)
                 if not drop or len(found) >= wanted or exhausted or depth >= MAX_CANDIDATES:
                     break
