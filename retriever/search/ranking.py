@@ -32,12 +32,11 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
+from retriever.search.fusion import reciprocal_rank_fusion
 from retriever.store.lexical import IDENTIFIER, STOPWORDS, identifier_parts
 
 QueryType = Literal["symbol", "natural"]
 
-#: The reciprocal-rank constant (as in retriever.fusion).
-RRF_K = 60
 #: Folders and file-name shapes of code that is not the code asked about.
 _NON_CORE_DIRS = (
     "test tests testing spec specs __tests__ __mocks__ example examples sample samples fixture "
@@ -257,17 +256,24 @@ def fuse(
     dense: Sequence[Candidate],
     weights: tuple[float, float] = (1.0, 1.0),
 ) -> dict[str, tuple[Candidate, float]]:
-    """Weighted reciprocal-rank fusion: chunk id -> (candidate, score scaled so that first on
-    both lists scores 1)."""
-    fused: dict[str, tuple[Candidate, float]] = {}
-    # First on every list that has candidates scores 1 (one list alone: a single-mode search).
-    best = sum(w for w, ranking in zip(weights, (lexical, dense), strict=True) if ranking)
-    best = (best or 1.0) / (RRF_K + 1)
-    for ranking, weight in zip((lexical, dense), weights, strict=True):
-        for rank, candidate in enumerate(ranking, start=1):
-            known, score = fused.get(candidate.chunk_id, (candidate, 0.0))
-            fused[candidate.chunk_id] = (known, score + weight / (RRF_K + rank) / best)
-    return fused
+    """Weighted reciprocal-rank fusion (:func:`retriever.search.fusion.reciprocal_rank_fusion`)
+    of the lists that have candidates: chunk id -> (candidate, score scaled so that first on
+    every such list scores 1), best first."""
+    pairs = zip((lexical, dense), weights, strict=True)
+    present = [(ranking, weight) for ranking, weight in pairs if ranking]
+    candidates: dict[str, Candidate] = {}
+    for ranking, _ in present:
+        for candidate in ranking:
+            candidates.setdefault(candidate.chunk_id, candidate)
+    fused = reciprocal_rank_fusion(
+        [
+            [(candidate.chunk_id, candidate.score) for candidate in ranking]
+            for ranking, _ in present
+        ],
+        len(candidates),
+        weights=[weight for _, weight in present],
+    )
+    return {chunk_id: (candidates[chunk_id], score) for chunk_id, score in fused}
 
 
 def rank(
