@@ -10,7 +10,7 @@ import pytest
 
 from paths import REPO
 from retriever.errors import RetrieverError
-from retriever.ops.codebench import Target, load_queries, ndcg_at_10, repositories, summarize
+from retriever.ops.codebench import Target, hits, load_queries, ndcg_at_10, repositories, summarize
 
 WHOLE = Target("src/a.py")
 LINES = Target("src/b.py", 10, 20)
@@ -97,7 +97,7 @@ def test_the_vendored_dataset_loads_with_its_377_queries() -> None:
         files = [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
         for target in query.targets:
             # Some targets name a path's tail (``Core.hs`` for ``src/XMonad/Core.hs``).
-            assert any(target.hit_by(path, 1, 1 << 30) for path in files), target.path
+            assert any(hits(target, path, 1, 1 << 30) for path in files), target.path
 
 
 def test_a_folder_without_queries_is_a_clear_error(tmp_path: Path) -> None:

@@ -25,25 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from retriever.errors import RetrieverError
+from retriever.ops.evaluation import Target
 
 CUTOFF = 10
 #: How results are grouped besides overall.
 GROUPS = ("category", "language", "repo")
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
-    path: str
-    start_line: int | None = None
-    end_line: int | None = None
-
-    def hit_by(self, path: str, start_line: int, end_line: int) -> bool:
-        """Whether a chunk at ``path`` spanning these lines hits this target."""
-        if path != self.path and not path.endswith("/" + self.path):
-            return False
-        if self.start_line is None or self.end_line is None:
-            return True
-        return start_line <= self.end_line and self.start_line <= end_line
+def hits(target: Target, path: str, start_line: int, end_line: int) -> bool:
+    """Whether a chunk at ``path`` spanning these lines hits ``target``: the same path, or one
+    ending with ``/`` + the target's (a target may name only a path's tail)."""
+    same = path == target.path or path.endswith("/" + target.path)
+    return same and target.overlaps(start_line, end_line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +94,7 @@ def hit_ranks(ranked: Sequence[Span], targets: Sequence[Target], cutoff: int = C
     ranks = set()
     for target in targets:
         rank = next(
-            (r for r, span in enumerate(ranked[:cutoff], start=1) if target.hit_by(*span)), None
+            (r for r, span in enumerate(ranked[:cutoff], start=1) if hits(target, *span)), None
         )
         if rank is not None:
             ranks.add(rank)

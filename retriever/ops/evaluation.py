@@ -34,12 +34,14 @@ class Target:
     start_line: int | None = None
     end_line: int | None = None
 
-    def matches(self, hit: Hit) -> bool:
-        if hit.path != self.path:
-            return False
+    def overlaps(self, start_line: int, end_line: int) -> bool:
+        """Whether these lines overlap the target's (any lines do, for a whole-file target)."""
         if self.start_line is None or self.end_line is None:
             return True
-        return hit.start_line <= self.end_line and self.start_line <= hit.end_line
+        return start_line <= self.end_line and self.start_line <= end_line
+
+    def matches(self, hit: Hit) -> bool:
+        return hit.path == self.path and self.overlaps(hit.start_line, hit.end_line)
 
 
 @dataclass(frozen=True, slots=True)
